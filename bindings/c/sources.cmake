@@ -1,0 +1,5 @@
+# Sources of the C ABI implementation.
+list(APPEND DSV4_LIB_SOURCES
+  bindings/c/api_common.cpp
+  bindings/c/api_model.cpp
+)

@@ -1,0 +1,1 @@
+# Sources of src/model (explicit list, no GLOB).

@@ -1,0 +1,1 @@
+# Sources of src/quant (explicit list, no GLOB).

@@ -1,0 +1,1 @@
+# Sources of src/runtime (explicit list, no GLOB).

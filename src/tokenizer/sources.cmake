@@ -1,0 +1,1 @@
+# Sources of src/tokenizer (explicit list, no GLOB).

@@ -1,0 +1,1 @@
+# C ABI tests: C99 programs compiled with -Wall -Wextra -pedantic -Werror.
