@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -60,3 +61,18 @@ P read_params(const P *given, const P &defaults, const char *what) {
 }
 
 }  // namespace dsv4::capi
+
+namespace dsv4 {
+class Model;
+class Session;
+}
+
+// The opaque handle behind dsv4_model*.
+struct dsv4_model {
+  std::unique_ptr<dsv4::Model> impl;
+};
+
+// The opaque handle behind dsv4_session*.
+struct dsv4_session {
+  std::unique_ptr<dsv4::Session> impl;
+};

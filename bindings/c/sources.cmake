@@ -2,4 +2,5 @@
 list(APPEND DSV4_LIB_SOURCES
   bindings/c/api_common.cpp
   bindings/c/api_model.cpp
+  bindings/c/api_session.cpp
 )

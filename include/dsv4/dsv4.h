@@ -217,6 +217,59 @@ DSV4_API dsv4_status dsv4_model_meta_array_string(const dsv4_model *model, const
                                                   uint64_t index, char *buf, size_t cap,
                                                   size_t *n_required);
 
+
+/* ------------------------------------------------------------------------------------------
+ * Session: one sequence's decode state (KV cache), thread pool and last logits
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct dsv4_session dsv4_session;
+
+enum {
+  DSV4_CACHE_F32 = 0,  /* exact: what the golden tests check */
+  DSV4_CACHE_BF16 = 1, /* half the memory */
+  DSV4_CACHE_FP8 = 2   /* DeepSeek V4 only */
+};
+
+typedef struct dsv4_session_params {
+  uint32_t struct_size;        /* sizeof(dsv4_session_params) */
+  uint32_t n_threads;          /* 0 (default): all hardware threads */
+  int64_t n_ctx;               /* positions; 0 (default): min(training context, 4096) */
+  uint32_t cache_type;         /* DSV4_CACHE_* (default F32) */
+  uint32_t n_batch;            /* tokens per internal forward call; 0 (default): 512 */
+  uint64_t memory_limit_bytes; /* 0 (default): MemAvailable */
+} dsv4_session_params;
+
+DSV4_API dsv4_session_params dsv4_session_params_default(void);
+
+/* Creates a session. Its memory (cache sized for n_ctx, scratch, logits) is planned and
+ * checked against memory_limit_bytes before anything is allocated. */
+DSV4_API dsv4_status dsv4_session_init(const dsv4_model *model, const dsv4_session_params *params,
+                                       dsv4_session **out);
+DSV4_API dsv4_status dsv4_session_free(dsv4_session *session);
+
+/* Evaluates n tokens appended at the session's current length. output_mask (n bytes, may be
+ * NULL) flags the rows whose logits are kept; NULL keeps the last token's only. Errors:
+ * DSV4_ERR_TOKEN_OUT_OF_RANGE and DSV4_ERR_CONTEXT_FULL are detected before any work and
+ * leave the session unchanged; DSV4_CANCELLED (dsv4_session_cancel) keeps the tokens of the
+ * internal batches that completed. No BOS is added. */
+DSV4_API dsv4_status dsv4_session_eval(dsv4_session *session, const int32_t *tokens, size_t n,
+                                       const uint8_t *output_mask);
+
+/* Copies the logits of the flagged rows of the last eval, [n_rows][n_vocab] row-major f32.
+ * cap and *n_required count floats. */
+DSV4_API dsv4_status dsv4_session_logits(const dsv4_session *session, float *buf, size_t cap,
+                                         size_t *n_required);
+
+/* Tokens held (= the next position). */
+DSV4_API dsv4_status dsv4_session_length(const dsv4_session *session, int64_t *length);
+/* Keeps the first n_keep tokens; later evals continue from there. */
+DSV4_API dsv4_status dsv4_session_truncate(dsv4_session *session, int64_t n_keep);
+/* Forgets every token (same as truncate to 0). */
+DSV4_API dsv4_status dsv4_session_clear(dsv4_session *session);
+/* Asks the running call on this session to stop; callable from any thread. The call returns
+ * DSV4_CANCELLED at its next check (between layers). */
+DSV4_API dsv4_status dsv4_session_cancel(dsv4_session *session);
+
 #ifdef __cplusplus
 }
 #endif

@@ -110,4 +110,11 @@ std::vector<int32_t> parse_token_list(const std::string &text) {
   return ids;
 }
 
+CacheType parse_cache_type(const std::string &name) {
+  if (name == "f32") return CacheType::kF32;
+  if (name == "bf16") return CacheType::kBF16;
+  if (name == "fp8") return CacheType::kFP8;
+  throw UsageError("unknown cache type '" + name + "' (f32, bf16, fp8)");
+}
+
 }  // namespace dsv4::cli

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "model/arch/arch.h"
+
 namespace dsv4::cli {
 
 // Thrown for bad command lines: main prints it and exits 2.
@@ -39,9 +41,13 @@ class Args {
 // Token lists: ids separated by commas and/or whitespace, or "@FILE" to read them from a file.
 std::vector<int32_t> parse_token_list(const std::string &text);
 
-std::string read_file(const std::string &path);  // whole file, byte for byte; throws dsv4::Error(IO)
+std::string read_file(const std::string &path);
+
+// "f32" | "bf16" | "fp8" -> CacheType; UsageError otherwise.
+CacheType parse_cache_type(const std::string &name);  // whole file, byte for byte; throws dsv4::Error(IO)
 
 // Subcommands: each lives in its own cmd_<name>.cpp and returns the process exit code.
 int cmd_info(int argc, char **argv);
+int cmd_logits(int argc, char **argv);
 
 }  // namespace dsv4::cli

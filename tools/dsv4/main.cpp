@@ -19,6 +19,7 @@ struct Command {
 // Later subcommands are added here, one line each.
 const Command kCommands[] = {
     {"info", dsv4::cli::cmd_info, "describe a GGUF file: metadata, tensors, bytes per type, config"},
+    {"logits", dsv4::cli::cmd_logits, "write f32 logits of every position of a token list"},
 };
 
 void print_usage(FILE *out) {

@@ -1,0 +1,102 @@
+// C ABI: sessions (evaluate, logits, truncate, cancel).
+#include <string>
+
+#include "api_internal.h"
+#include "runtime/model.h"
+#include "runtime/session.h"
+
+using dsv4::capi::guard;
+using dsv4::capi::require;
+
+extern "C" {
+
+dsv4_session_params dsv4_session_params_default(void) {
+  dsv4_session_params p{};
+  p.struct_size = sizeof(dsv4_session_params);
+  p.n_threads = 0;
+  p.n_ctx = 0;
+  p.cache_type = DSV4_CACHE_F32;
+  p.n_batch = 0;
+  p.memory_limit_bytes = 0;
+  return p;
+}
+
+dsv4_status dsv4_session_init(const dsv4_model *model, const dsv4_session_params *params, dsv4_session **out) {
+  if (out) *out = nullptr;
+  return guard([&] {
+    require(model != nullptr, "model is NULL");
+    require(out != nullptr, "out is NULL");
+    const dsv4_session_params p =
+        dsv4::capi::read_params(params, dsv4_session_params_default(), "dsv4_session_params");
+    if (p.cache_type > DSV4_CACHE_FP8)
+      dsv4::fail(DSV4_ERR_INVALID_ARGUMENT, "cache_type " + std::to_string(p.cache_type) + " is not a DSV4_CACHE_* value");
+    dsv4::SessionOptions o;
+    o.n_ctx = p.n_ctx;
+    o.n_threads = static_cast<int32_t>(p.n_threads);
+    o.cache_type = static_cast<dsv4::CacheType>(p.cache_type);
+    o.memory_limit = p.memory_limit_bytes;
+    o.n_batch = p.n_batch;
+    auto handle = std::make_unique<dsv4_session>();
+    handle->impl = std::make_unique<dsv4::Session>(*model->impl, o);
+    *out = handle.release();
+  });
+}
+
+dsv4_status dsv4_session_free(dsv4_session *session) {
+  return guard([&] { delete session; });
+}
+
+dsv4_status dsv4_session_eval(dsv4_session *session, const int32_t *tokens, size_t n, const uint8_t *output_mask) {
+  return guard([&] {
+    require(session != nullptr, "session is NULL");
+    require(tokens != nullptr || n == 0, "tokens is NULL");
+    session->impl->eval(tokens, static_cast<int64_t>(n), output_mask);
+  });
+}
+
+dsv4_status dsv4_session_logits(const dsv4_session *session, float *buf, size_t cap, size_t *n_required) {
+  return guard([&] {
+    require(session != nullptr, "session is NULL");
+    const std::vector<float> &l = session->impl->logits();
+    if (n_required) *n_required = l.size();
+    if (l.empty()) dsv4::fail(DSV4_ERR_INVALID_ARGUMENT, "no logits: evaluate tokens first");
+    if (!buf || cap < l.size())
+      dsv4::fail(DSV4_ERR_BUFFER_TOO_SMALL, "logits need " + std::to_string(l.size()) + " floats, buffer holds " +
+                                                std::to_string(buf ? cap : 0));
+    std::memcpy(buf, l.data(), l.size() * sizeof(float));
+  });
+}
+
+dsv4_status dsv4_session_length(const dsv4_session *session, int64_t *length) {
+  return guard([&] {
+    require(session != nullptr, "session is NULL");
+    require(length != nullptr, "length is NULL");
+    *length = session->impl->length();
+  });
+}
+
+dsv4_status dsv4_session_truncate(dsv4_session *session, int64_t n_keep) {
+  return guard([&] {
+    require(session != nullptr, "session is NULL");
+    session->impl->truncate(n_keep);
+  });
+}
+
+dsv4_status dsv4_session_clear(dsv4_session *session) {
+  return guard([&] {
+    require(session != nullptr, "session is NULL");
+    session->impl->clear();
+  });
+}
+
+dsv4_status dsv4_session_cancel(dsv4_session *session) {
+  // No guard: it must not touch this thread's error text in a racy way, and cannot fail.
+  if (!session) {
+    dsv4::capi::set_error("session is NULL");
+    return DSV4_ERR_INVALID_ARGUMENT;
+  }
+  session->impl->cancel();
+  return DSV4_OK;
+}
+
+}  // extern "C"

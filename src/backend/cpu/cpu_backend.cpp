@@ -1,0 +1,247 @@
+// The CPU backend's reference ops: weights dequantized row by row (never whole tensors) and
+// multiplied with f32 activations. Each output element is computed by one thread in a fixed
+// order, so results are bitwise identical for any thread count.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/cpu/thread_pool.h"
+#include "backend/cpu/vec.h"
+#include "format/ggml_type.h"
+#include "quant/float_conv.h"
+#include "quant/quant.h"
+
+namespace dsv4 {
+
+WeightView WeightView::matrix(int64_t i2) const {
+  WeightView v = *this;
+  v.data = data + static_cast<uint64_t>(i2) * matrix_bytes;
+  v.ne2 = 1;
+  return v;
+}
+
+WeightView WeightView::rows(int64_t first, int64_t n) const {
+  WeightView v = *this;
+  v.data = data + static_cast<uint64_t>(first) * row_bytes;
+  v.ne1 = n;
+  v.ne2 = 1;
+  v.matrix_bytes = row_bytes * static_cast<uint64_t>(n);
+  return v;
+}
+
+namespace {
+
+// A per-thread buffer for one dequantized weight row.
+float *row_scratch(int64_t n) {
+  thread_local std::vector<float> buf;
+  if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
+  return buf.data();
+}
+
+// Returns the row as f32: F32 rows in place, others dequantized into scratch.
+const float *load_row(const WeightView &w, int64_t r, float *scratch) {
+  if (w.type == GGML_F32) return reinterpret_cast<const float *>(w.row(r));
+  dequantize_row(w.type, w.row(r), scratch, w.ne0);
+  return scratch;
+}
+
+class CpuBackend final : public Backend {
+ public:
+  const char *name() const override { return "cpu"; }
+
+  void matmul(const WeightView &w, ConstRows x, Rows y, ThreadPool *pool) const override {
+    parallel_for(pool, w.ne1, [&](int64_t r0, int64_t r1) {
+      float *scratch = row_scratch(w.ne0);
+      for (int64_t r = r0; r < r1; ++r) {
+        const float *wr = load_row(w, r, scratch);
+        for (int64_t t = 0; t < x.n_rows; ++t) y.row(t)[r] = vec_dot(wr, x.row(t), w.ne0);
+      }
+    });
+  }
+
+  void matmul_t(const WeightView &w, ConstRows x, Rows y, ThreadPool *pool) const override {
+    parallel_for(pool, x.n_rows, [&](int64_t t0, int64_t t1) {
+      float *scratch = row_scratch(w.ne0);
+      for (int64_t t = t0; t < t1; ++t) {
+        float *yt = y.row(t);
+        std::fill(yt, yt + w.ne0, 0.0f);
+        for (int64_t j = 0; j < w.ne1; ++j) vec_axpy(yt, load_row(w, j, scratch), x.row(t)[j], w.ne0);
+      }
+    });
+  }
+
+  void get_rows(const WeightView &w, const int32_t *ids, int64_t n, Rows out) const override {
+    for (int64_t i = 0; i < n; ++i) dequantize_row(w.type, w.row(ids[i]), out.row(i), w.ne0);
+  }
+
+  void rms_norm(ConstRows x, int64_t n, const float *w, float eps, Rows y) const override {
+    for (int64_t t = 0; t < x.n_rows; ++t) {
+      const float *xt = x.row(t);
+      float *yt = y.row(t);
+      double ss = 0.0;
+      for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(xt[i]) * xt[i];
+      const float inv = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
+      if (w) {
+        for (int64_t i = 0; i < n; ++i) yt[i] = xt[i] * inv * w[i];
+      } else {
+        for (int64_t i = 0; i < n; ++i) yt[i] = xt[i] * inv;
+      }
+    }
+  }
+
+  void rope(Rows x, int64_t n_heads, int64_t head_stride, int64_t offset, const float *freqs, int64_t n_pairs,
+            const int64_t *pos, bool inverse) const override {
+    for (int64_t t = 0; t < x.n_rows; ++t) {
+      for (int64_t i = 0; i < n_pairs; ++i) {
+        // Angles in double: pos * freq reaches 1e6 rad at long context.
+        const double theta = static_cast<double>(pos[t]) * freqs[i];
+        const float c = static_cast<float>(std::cos(theta));
+        const float s = static_cast<float>(inverse ? -std::sin(theta) : std::sin(theta));
+        for (int64_t h = 0; h < n_heads; ++h) {
+          float *p = x.row(t) + h * head_stride + offset + 2 * i;
+          const float a = p[0], b = p[1];
+          p[0] = a * c - b * s;
+          p[1] = a * s + b * c;
+        }
+      }
+    }
+  }
+
+  void swiglu(ConstRows gate, ConstRows up, int64_t n, Rows y) const override {
+    for (int64_t t = 0; t < gate.n_rows; ++t) {
+      const float *g = gate.row(t), *u = up.row(t);
+      float *o = y.row(t);
+      for (int64_t i = 0; i < n; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+    }
+  }
+
+  void moe_route(ConstRows logits, const MoeRouteParams &p, int32_t *experts, float *weights) const override {
+    const int64_t E = p.n_expert, K = p.n_used;
+    std::vector<float> prob(E), sel(E);
+    std::vector<int32_t> order(E);
+    for (int64_t t = 0; t < logits.n_rows; ++t) {
+      const float *l = logits.row(t);
+      route_scores(l, E, p.gating, prob.data());
+      for (int64_t e = 0; e < E; ++e) sel[e] = prob[e] + (p.bias ? p.bias[e] : 0.0f);
+      if (p.n_group > 1) mask_groups(sel.data(), E, p.n_group, p.n_group_used);
+      // Top-k by selection score; ties go to the lower expert id.
+      for (int64_t e = 0; e < E; ++e) order[e] = static_cast<int32_t>(e);
+      std::partial_sort(order.begin(), order.begin() + K, order.end(), [&](int32_t a, int32_t b) {
+        return sel[a] > sel[b] || (sel[a] == sel[b] && a < b);
+      });
+      float sum = 0.0f;
+      for (int64_t k = 0; k < K; ++k) {
+        experts[t * K + k] = order[k];
+        weights[t * K + k] = prob[order[k]];
+        sum += prob[order[k]];
+      }
+      const float div = p.norm ? std::max(sum, 6.103515625e-5f) : 1.0f;
+      const bool scale = p.scale != 0.0f && p.scale != 1.0f;
+      for (int64_t k = 0; k < K; ++k) {
+        float w = weights[t * K + k];
+        if (p.norm) w /= div;
+        if (scale) w *= p.scale;
+        weights[t * K + k] = w;
+      }
+    }
+  }
+
+  void mla_attention(const MlaParams &p, ThreadPool *pool) const override {
+    const int64_t T = p.q.n_rows, H = p.n_head, dl = p.d_latent, dr = p.d_rope, row = dl + dr;
+    parallel_for(pool, T * H, [&](int64_t i0, int64_t i1) {
+      std::vector<float> scores, conv(p.cache_bf16 ? row : 0);
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t t = i / H, h = i % H;
+        const float *q = p.q.row(t) + h * row;
+        const int64_t n = p.n_keys[t];
+        scores.resize(static_cast<size_t>(n));
+        float mx = -std::numeric_limits<float>::infinity();
+        for (int64_t s = 0; s < n; ++s) {
+          const float *k = cache_row(p, s, conv.data());
+          const float sc = (vec_dot(q, k, dl) + vec_dot(q + dl, k + dl, dr)) * p.scale;
+          scores[s] = sc;
+          mx = std::max(mx, sc);
+        }
+        float sum = 0.0f;
+        for (int64_t s = 0; s < n; ++s) {
+          scores[s] = std::exp(scores[s] - mx);
+          sum += scores[s];
+        }
+        float *o = p.out.row(t) + h * dl;
+        std::fill(o, o + dl, 0.0f);
+        const float inv = 1.0f / sum;
+        for (int64_t s = 0; s < n; ++s) vec_axpy(o, cache_row(p, s, conv.data()), scores[s] * inv, dl);
+      }
+    });
+  }
+
+ private:
+  static const float *cache_row(const MlaParams &p, int64_t s, float *conv) {
+    const int64_t row = p.d_latent + p.d_rope;
+    if (p.cache_f32) return p.cache_f32 + s * row;
+    const uint16_t *b = p.cache_bf16 + s * row;
+    for (int64_t i = 0; i < row; ++i) conv[i] = bf16_to_f32(b[i]);
+    return conv;
+  }
+
+  static void route_scores(const float *l, int64_t E, int32_t gating, float *out) {
+    if (gating == 2) {
+      for (int64_t e = 0; e < E; ++e) out[e] = 1.0f / (1.0f + std::exp(-l[e]));
+    } else if (gating == 4) {
+      // sqrt(softplus(x)), with softplus's large-x branch to avoid overflow.
+      for (int64_t e = 0; e < E; ++e) {
+        const float sp = l[e] > 20.0f ? l[e] : std::log1p(std::exp(l[e]));
+        out[e] = std::sqrt(sp);
+      }
+    } else {
+      float mx = l[0];
+      for (int64_t e = 1; e < E; ++e) mx = std::max(mx, l[e]);
+      float sum = 0.0f;
+      for (int64_t e = 0; e < E; ++e) {
+        out[e] = std::exp(l[e] - mx);
+        sum += out[e];
+      }
+      for (int64_t e = 0; e < E; ++e) out[e] /= sum;
+    }
+  }
+
+  // Keeps the n_used groups with the largest sum of their top-2 scores; masks the rest to -inf.
+  static void mask_groups(float *sel, int64_t E, int64_t n_group, int64_t n_used) {
+    const int64_t per = E / n_group;
+    std::vector<float> gscore(n_group);
+    for (int64_t g = 0; g < n_group; ++g) {
+      float a = -std::numeric_limits<float>::infinity(), b = a;
+      for (int64_t e = g * per; e < (g + 1) * per; ++e) {
+        if (sel[e] > a) {
+          b = a;
+          a = sel[e];
+        } else if (sel[e] > b) {
+          b = sel[e];
+        }
+      }
+      gscore[g] = per > 1 ? a + b : a;
+    }
+    std::vector<int64_t> order(n_group);
+    for (int64_t g = 0; g < n_group; ++g) order[g] = g;
+    std::partial_sort(order.begin(), order.begin() + n_used, order.end(), [&](int64_t x, int64_t y) {
+      return gscore[x] > gscore[y] || (gscore[x] == gscore[y] && x < y);
+    });
+    std::vector<uint8_t> keep(n_group, 0);
+    for (int64_t i = 0; i < n_used; ++i) keep[order[i]] = 1;
+    for (int64_t g = 0; g < n_group; ++g)
+      if (!keep[g])
+        for (int64_t e = g * per; e < (g + 1) * per; ++e) sel[e] = -std::numeric_limits<float>::infinity();
+  }
+};
+
+}  // namespace
+
+const Backend &cpu_backend() {
+  static const CpuBackend backend;
+  return backend;
+}
+
+}  // namespace dsv4

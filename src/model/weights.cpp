@@ -1,0 +1,55 @@
+#include "model/weights.h"
+
+#include "common/error.h"
+#include "format/ggml_type.h"
+#include "format/gguf.h"
+#include "quant/quant.h"
+
+namespace dsv4 {
+namespace {
+std::string shape_str(const int64_t *ne, size_t n) {
+  std::string s = "{";
+  for (size_t i = 0; i < n; ++i) s += (i ? ", " : "") + std::to_string(ne[i]);
+  return s + "}";
+}
+}  // namespace
+
+bool WeightLoader::has(const std::string &name) const { return file_.find_tensor(name) != nullptr; }
+
+const gguf::TensorInfo &WeightLoader::find(const std::string &name, std::initializer_list<int64_t> shape) const {
+  const gguf::TensorInfo *t = file_.find_tensor(name);
+  if (!t) fail(DSV4_ERR_FORMAT, file_.path() + ": missing tensor '" + name + "'");
+  int64_t want[4] = {1, 1, 1, 1};
+  size_t i = 0;
+  for (int64_t d : shape) want[i++] = d;
+  for (size_t k = 0; k < 4; ++k)
+    if (t->ne[k] != want[k])
+      fail(DSV4_ERR_FORMAT, file_.path() + ": tensor '" + name + "' has shape " + shape_str(t->ne, t->n_dims ? t->n_dims : 1) +
+                                ", expected " + shape_str(want, shape.size()));
+  if (!t->data) fail(DSV4_ERR_INTERNAL, "tensor '" + name + "' has no data (vocab-only load?)");
+  return *t;
+}
+
+WeightView WeightLoader::matrix(const std::string &name, std::initializer_list<int64_t> shape) const {
+  const gguf::TensorInfo &t = find(name, shape);
+  const TypeInfo *ti = type_info(t.type);
+  WeightView v;
+  v.type = t.type;
+  v.ne0 = t.ne[0];
+  v.ne1 = t.ne[1];
+  v.ne2 = t.ne[2] * t.ne[3];
+  v.row_bytes = row_bytes(*ti, static_cast<uint64_t>(t.ne[0]));
+  v.matrix_bytes = v.row_bytes * static_cast<uint64_t>(t.ne[1]);
+  v.data = t.data;
+  v.name = t.name.c_str();
+  return v;
+}
+
+std::vector<float> WeightLoader::vector(const std::string &name, int64_t n) const {
+  const gguf::TensorInfo &t = find(name, {n});
+  std::vector<float> out(static_cast<size_t>(n));
+  dequantize_row(t.type, t.data, out.data(), n);
+  return out;
+}
+
+}  // namespace dsv4

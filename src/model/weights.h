@@ -1,0 +1,33 @@
+// Looks up tensors by name with shape checks; every mismatch is DSV4_ERR_FORMAT naming the
+// tensor, its shape and the expected one.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+
+namespace dsv4 {
+namespace gguf {
+class File;
+struct TensorInfo;
+}
+
+class WeightLoader {
+ public:
+  explicit WeightLoader(const gguf::File &file) : file_(file) {}
+
+  bool has(const std::string &name) const;
+  // A matrix or stack with ne = shape (missing trailing dims are 1).
+  WeightView matrix(const std::string &name, std::initializer_list<int64_t> shape) const;
+  // A 1-D tensor of n elements, converted to f32 (norm weights, biases: small).
+  std::vector<float> vector(const std::string &name, int64_t n) const;
+
+ private:
+  const gguf::TensorInfo &find(const std::string &name, std::initializer_list<int64_t> shape) const;
+  const gguf::File &file_;
+};
+
+}  // namespace dsv4

@@ -1,0 +1,81 @@
+#include "runtime/model.h"
+
+#include <sys/stat.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/memory.h"
+#include "format/ggml_type.h"
+#include "format/gguf.h"
+#include "model/arch/arch.h"
+#include "model/arch/registry.h"
+#include "tokenizer/tokenizer.h"
+
+namespace dsv4 {
+
+Model::~Model() = default;
+
+namespace {
+
+uint64_t file_size_of(const std::string &path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) fail(DSV4_ERR_IO, "cannot open '" + path + "': no such file or not readable");
+  return static_cast<uint64_t>(st.st_size);
+}
+
+// A model we compute with may only hold types we can compute (spec ggml-formats §1).
+void check_tensor_types(const gguf::File &file) {
+  for (const gguf::TensorInfo &t : file.tensors()) {
+    const TypeInfo *ti = type_info(t.type);
+    if (!ti || ti->support != TypeSupport::kCompute)
+      fail(DSV4_ERR_UNSUPPORTED, file.path() + ": tensor '" + t.name + "' has type " +
+                                     (ti ? ti->name : std::to_string(t.type)) + ", which dsv4 cannot compute with");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Model> Model::load(const std::string &path, const ModelLoadOptions &opts) {
+  std::unique_ptr<Model> m(new Model());
+  m->vocab_only_ = opts.vocab_only;
+  m->memory_limit_ = resolve_memory_limit(opts.memory_limit);
+  const uint64_t size = file_size_of(path);
+  if (!opts.use_mmap && !opts.vocab_only)
+    check_memory_plan("reading '" + path + "' into memory (use_mmap = 0)", size, m->memory_limit_);
+
+  gguf::OpenOptions go;
+  go.use_mmap = opts.use_mmap;
+  go.load_data = !opts.vocab_only;
+  go.progress = opts.progress;
+  m->file_ = gguf::File::open(path, go);
+
+  auto arch = m->file_->get_string("general.architecture");
+  if (!arch) fail(DSV4_ERR_FORMAT, path + ": missing key general.architecture");
+  m->architecture_ = *arch;
+  m->name_ = m->file_->get_string("general.name").value_or("");
+
+  if (m->file_->find("tokenizer.ggml.tokens")) m->tokenizer_ = Tokenizer::from_gguf(*m->file_);
+  else if (opts.vocab_only) fail(DSV4_ERR_FORMAT, path + ": vocab_only load, but the file has no tokenizer.ggml.tokens");
+
+  if (!opts.vocab_only) {
+    check_tensor_types(*m->file_);
+    m->arch_ = load_arch_model(*m->file_, m->memory_limit_);
+  }
+  if (opts.progress && !opts.progress(1.0f)) fail(DSV4_CANCELLED, "model load cancelled by the progress callback");
+  log_info("loaded " + path + " (" + m->architecture_ + (opts.vocab_only ? ", vocab only" : "") + ")");
+  return m;
+}
+
+uint64_t Model::n_params() const {
+  uint64_t n = 0;
+  for (const gguf::TensorInfo &t : file_->tensors()) n += static_cast<uint64_t>(t.n_elements());
+  return n;
+}
+
+uint64_t Model::n_bytes() const {
+  uint64_t n = 0;
+  for (const gguf::TensorInfo &t : file_->tensors()) n += t.nbytes;
+  return n;
+}
+
+}  // namespace dsv4

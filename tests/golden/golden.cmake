@@ -1,0 +1,4 @@
+# Golden tests: logits and traces vs ../shared/testdata.
+dsv4_add_test(test_golden_deepseek2
+  SOURCES golden/test_golden_deepseek2.cpp golden/golden_util.cpp
+  LABELS golden)
