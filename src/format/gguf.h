@@ -60,6 +60,9 @@ struct OpenOptions {
   bool load_data = true;   // false: parse header + infos only (vocab_only); data pointers stay null
   // Called with a fraction in [0, 1] while opening; returning false cancels (DSV4_CANCELLED).
   std::function<bool(float)> progress;
+  // use_mmap=false: the tensor bytes of all splits together are checked against this before
+  // anything is read (DSV4_ERR_OUT_OF_MEMORY naming both); 0 = no check.
+  uint64_t owned_bytes_limit = 0;
 };
 
 class File {
@@ -76,6 +79,7 @@ class File {
   uint32_t alignment() const;
   size_t n_splits() const;
   const std::string &path() const;   // first split's path
+  const std::string &split_path(size_t i) const;  // i < n_splits(); TensorInfo::split indexes it
   uint64_t file_bytes() const;       // all splits together
 
   const std::vector<KeyValue> &metadata() const;
