@@ -62,3 +62,6 @@ add_test(NAME fuzz_tokenizer_60s
   COMMAND fuzz_tokenizer -max_total_time=60 -max_len=4096 -rss_limit_mb=4096 -timeout=10
           ${DSV4_FUZZ_TOKENIZER_CORPUS} ${DSV4_FUZZ_TOKENIZER_SEEDS})
 set_tests_properties(fuzz_tokenizer_60s PROPERTIES LABELS fuzz TIMEOUT 180)
+
+# Everything the fuzz tests run, buildable on its own (scripts/test.sh builds only this).
+add_custom_target(fuzz_targets DEPENDS fuzz_gguf fuzz_gguf_seeds fuzz_tokenizer)
