@@ -42,7 +42,33 @@ WeightView WeightLoader::matrix(const std::string &name, std::initializer_list<i
   v.matrix_bytes = v.row_bytes * static_cast<uint64_t>(t.ne[1]);
   v.data = t.data;
   v.name = t.name.c_str();
+  if (t.type == GGML_I8) attach_fp8_scales(name, v);
   return v;
+}
+
+// An FP8 E4M3 matrix is stored as its I8 codes plus a sibling "<name>.scale" ("X.weight" ->
+// "X.scale", DeepSeek's checkpoint naming) of shape {ceil(ne0/128), ceil(ne1/128), ne2}: F32
+// scales, or I8 bytes read as E8M0 (2^(b−127)).
+void WeightLoader::attach_fp8_scales(const std::string &name, WeightView &v) const {
+  const std::string base = name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0
+                               ? name.substr(0, name.size() - 7) : name;
+  const std::string scale_name = base + ".scale";
+  const gguf::TensorInfo *s = file_.find_tensor(scale_name);
+  if (!s)
+    fail(DSV4_ERR_FORMAT, file_.path() + ": tensor '" + name + "' is i8 (FP8 E4M3 codes) but '" + scale_name +
+                              "' (its 128x128 block scales) is missing");
+  const int64_t want[4] = {(v.ne0 + 127) / 128, (v.ne1 + 127) / 128, v.ne2, 1};
+  for (int k = 0; k < 4; ++k)
+    if (s->ne[k] != want[k])
+      fail(DSV4_ERR_FORMAT, file_.path() + ": tensor '" + scale_name + "' has shape " +
+                                shape_str(s->ne, s->n_dims ? s->n_dims : 1) + ", expected " + shape_str(want, 3));
+  if (s->type == GGML_F32) v.fp8_scale_f32 = reinterpret_cast<const float *>(s->data);
+  else if (s->type == GGML_I8) v.fp8_scale_e8m0 = s->data;
+  else
+    fail(DSV4_ERR_FORMAT, file_.path() + ": tensor '" + scale_name + "' has type " + type_info(s->type)->name +
+                              ", expected f32 or i8 (E8M0)");
+  if (!s->data) fail(DSV4_ERR_INTERNAL, "tensor '" + scale_name + "' has no data (vocab-only load?)");
+  v.fp8_rows = v.ne1;
 }
 
 std::vector<float> WeightLoader::vector(const std::string &name, int64_t n) const {

@@ -20,12 +20,14 @@ class WeightLoader {
   explicit WeightLoader(const gguf::File &file) : file_(file) {}
 
   bool has(const std::string &name) const;
-  // A matrix or stack with ne = shape (missing trailing dims are 1).
+  // A matrix or stack with ne = shape (missing trailing dims are 1). An I8 tensor is an FP8
+  // E4M3 matrix whose block scales come from its sibling "<name minus .weight>.scale".
   WeightView matrix(const std::string &name, std::initializer_list<int64_t> shape) const;
   // A 1-D tensor of n elements, converted to f32 (norm weights, biases: small).
   std::vector<float> vector(const std::string &name, int64_t n) const;
 
  private:
+  void attach_fp8_scales(const std::string &name, WeightView &v) const;
   const gguf::TensorInfo &find(const std::string &name, std::initializer_list<int64_t> shape) const;
   const gguf::File &file_;
 };

@@ -27,6 +27,9 @@ uint64_t file_size_of(const std::string &path) {
 void check_tensor_types(const gguf::File &file) {
   for (const gguf::TensorInfo &t : file.tensors()) {
     const TypeInfo *ti = type_info(t.type);
+    // I8 holds FP8 E4M3 weights and their E8M0 block scales ("X.weight" + "X.scale",
+    // deepseek-v4.md §6.3); WeightLoader checks each such pair where a weight is used.
+    if (t.type == GGML_I8) continue;
     if (!ti || ti->support != TypeSupport::kCompute)
       fail(DSV4_ERR_UNSUPPORTED, file.path() + ": tensor '" + t.name + "' has type " +
                                      (ti ? ti->name : std::to_string(t.type)) + ", which dsv4 cannot compute with");

@@ -2,3 +2,6 @@
 dsv4_add_test(test_golden_deepseek2
   SOURCES golden/test_golden_deepseek2.cpp golden/golden_util.cpp
   LABELS golden)
+dsv4_add_test(test_golden_deepseek4
+  SOURCES golden/test_golden_deepseek4.cpp golden/golden_util.cpp
+  LABELS golden)

@@ -17,6 +17,7 @@
 #include "common/memory.h"
 #include "format/gguf.h"
 #include "model/arch/arch.h"
+#include "model/arch/expert_stats.h"
 #include "model/config.h"
 #include "model/rope_freqs.h"
 #include "model/weights.h"
@@ -152,7 +153,7 @@ class Deepseek2Model final : public ArchModel {
     return static_cast<uint64_t>(c_.n_layer) * o.n_seq * o.n_ctx * (c_.kv_lora_rank + c_.d_rope) * per;
   }
 
-  uint64_t scratch_bytes(int64_t T) const override {
+  uint64_t scratch_bytes(int64_t T, const StateOptions &) const override {
     const int64_t H = c_.n_head, C = c_.kv_lora_rank, dr = c_.d_rope;
     const int64_t ffn = std::max({c_.n_ff, c_.n_ff_exp, c_.n_ff_exp * c_.n_expert_shared});
     const int64_t per_token = 3 * c_.n_embd + c_.q_lora_rank + H * c_.d_qk() + (C + dr) + H * (C + dr) + H * C +
@@ -167,8 +168,9 @@ class Deepseek2Model final : public ArchModel {
     return std::make_unique<Deepseek2State>(c_, o);
   }
 
-  void truncate(ArchState &, int32_t, int64_t) const override {
+  int64_t truncate(ArchState &, int32_t, int64_t n_keep) const override {
     // The latent cache is indexed by position: rows past the new length are simply overwritten.
+    return n_keep;
   }
 
   void forward(ArchState &state_base, const Batch &b, float *logits, const ForwardOptions &opts) const override {
@@ -220,8 +222,12 @@ class Deepseek2Model final : public ArchModel {
     // FFN block: cur = ffn_norm(x); x += FFN(cur)
     be_.rms_norm(crows(s.x, T, D), D, L.ffn_norm.data(), c_.rms_eps, rows(s.cur, T, D));
     trace(opts, p + "ffn_norm", s.cur.data(), T, D);
-    if (c_.is_moe_layer(il)) moe(L, T, s, opts.pool);
-    else dense_ffn(L.ffn_gate, L.ffn_up, L.ffn_down, crows(s.cur, T, D), rows(s.tmp, T, D), s, opts.pool);
+    if (c_.is_moe_layer(il)) {
+      moe(L, T, s, opts.pool);
+      if (opts.expert_stats) opts.expert_stats->add(il, s.experts.data(), static_cast<int64_t>(s.experts.size()));
+    } else {
+      dense_ffn(L.ffn_gate, L.ffn_up, L.ffn_down, crows(s.cur, T, D), rows(s.tmp, T, D), s, opts.pool);
+    }
     trace(opts, p + "ffn_out", s.tmp.data(), T, D);
     for (size_t i = 0; i < s.x.size(); ++i) s.x[i] += s.tmp[i];
     trace(opts, p + "l_out", s.x.data(), T, D);

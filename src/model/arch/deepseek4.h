@@ -1,0 +1,17 @@
+// DeepSeek V4-Flash / V4-Pro (GGUF "deepseek4"): mHC residual streams, sliding-window +
+// compressed (CSA / HCA) attention with a lightning indexer, sqrt-softplus MoE with hash-routed
+// first layers. ../shared/spec/deepseek-v4.md §4.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+namespace dsv4 {
+namespace gguf {
+class File;
+}
+class ArchModel;
+
+std::unique_ptr<ArchModel> load_deepseek4(const gguf::File &file, uint64_t memory_limit);
+
+}  // namespace dsv4
