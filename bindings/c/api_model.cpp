@@ -89,7 +89,7 @@ dsv4_status dsv4_model_free(dsv4_model *model) {
     if (!model) return;
     const int64_t live = model->impl->live_sessions.load();
     if (live > 0)
-      dsv4::fail(DSV4_ERR_BUSY, "model has " + std::to_string(live) + " live session(s); free them first");
+      dsv4::fail(DSV4_ERR_BUSY, "model has " + std::to_string(live) + " live session(s) or streaming detokenizer(s); free them first");
     delete model;
   });
 }

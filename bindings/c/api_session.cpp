@@ -8,6 +8,10 @@
 using dsv4::capi::guard;
 using dsv4::capi::require;
 
+static_assert(DSV4_V4_NO_SHARED_CLAMP == dsv4::kV4NoSharedClamp && DSV4_V4_KV_FP8 == dsv4::kV4KvFp8 &&
+                  DSV4_V4_INDEXER_FP4 == dsv4::kV4IndexerFp4 && DSV4_V4_ACT_FP8 == dsv4::kV4ActFp8,
+              "the C flags are passed to StateOptions::v4_numerics unchanged");
+
 extern "C" {
 
 dsv4_session_params dsv4_session_params_default(void) {
@@ -18,6 +22,9 @@ dsv4_session_params dsv4_session_params_default(void) {
   p.cache_type = DSV4_CACHE_F32;
   p.n_batch = 0;
   p.memory_limit_bytes = 0;
+  p.unfused = 0;
+  p.v4_numerics = 0;
+  p.snapshot_interval = 0;
   return p;
 }
 
@@ -36,6 +43,12 @@ dsv4_status dsv4_session_init(const dsv4_model *model, const dsv4_session_params
     o.cache_type = static_cast<dsv4::CacheType>(p.cache_type);
     o.memory_limit = p.memory_limit_bytes;
     o.n_batch = p.n_batch;
+    if (p.unfused > 1) dsv4::fail(DSV4_ERR_INVALID_ARGUMENT, "unfused must be 0 or 1");
+    if (p.v4_numerics & ~static_cast<uint32_t>(DSV4_V4_OFFICIAL))
+      dsv4::fail(DSV4_ERR_INVALID_ARGUMENT, "v4_numerics " + std::to_string(p.v4_numerics) + " has bits outside DSV4_V4_OFFICIAL");
+    o.unfused = p.unfused != 0;
+    o.v4_numerics = p.v4_numerics;
+    if (p.snapshot_interval != 0) o.snapshot_interval = p.snapshot_interval;
     auto handle = std::make_unique<dsv4_session>();
     handle->impl = std::make_unique<dsv4::Session>(*model->impl, o);
     *out = handle.release();

@@ -49,5 +49,12 @@ CacheType parse_cache_type(const std::string &name);  // whole file, byte for by
 // Subcommands: each lives in its own cmd_<name>.cpp and returns the process exit code.
 int cmd_info(int argc, char **argv);
 int cmd_logits(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_make_model(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+int cmd_detokenize(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 
 }  // namespace dsv4::cli

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli.h"
+#include "model/config.h"
 #include "format/ggml_type.h"
 #include "format/gguf.h"
 
@@ -144,6 +145,20 @@ void print_file(const gguf::File &f) {
 
 }  // namespace
 
+// The validated config, for the architectures dsv4 runs; other files are described without it.
+// An invalid config of a supported architecture throws (exit 1, the message names the key).
+static void print_config(const gguf::File &file) {
+  const std::string arch = file.get_string("general.architecture").value_or("");
+  std::vector<std::string> lines;
+  if (arch == "deepseek2") lines = Deepseek2Config::from_gguf(file).describe();
+  else if (arch == "deepseek4") lines = Deepseek4Config::from_gguf(file).describe();
+  else {
+    std::printf("config\t(architecture '%s' is not one dsv4 runs: described without a config)\n", arch.c_str());
+    return;
+  }
+  for (const std::string &l : lines) std::printf("config\t%s\n", l.c_str());
+}
+
 int cmd_info(int argc, char **argv) {
   Args args(argc, argv, {"--model", "-m"}, {});
   if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
@@ -158,8 +173,7 @@ int cmd_info(int argc, char **argv) {
   const auto file = gguf::File::open(*model, opts);
   print_file(*file);
 
-  // LEAD: print the validated model config here (e.g. print_config(*file)) once the model
-  // config loader exists; it must stay optional, since info describes any GGUF.
+  print_config(*file);
   std::fflush(stdout);
   return 0;
 }

@@ -20,6 +20,13 @@ struct Command {
 const Command kCommands[] = {
     {"info", dsv4::cli::cmd_info, "describe a GGUF file: metadata, tensors, bytes per type, config"},
     {"logits", dsv4::cli::cmd_logits, "write f32 logits of every position of a token list"},
+    {"bench", dsv4::cli::cmd_bench, "prefill and decode speed against bandwidth and peak measured in the same run"},
+    {"plan", dsv4::cli::cmd_plan, "memory of weights and a session by part, from a config (will it fit?)"},
+    {"make-model", dsv4::cli::cmd_make_model, "write a random-weight deepseek2/deepseek4 GGUF (preset or config.json)"},
+    {"tokenize", dsv4::cli::cmd_tokenize, "print the token ids of a text (GGUF or tokenizer.json)"},
+    {"detokenize", dsv4::cli::cmd_detokenize, "print the text of a token id list"},
+    {"run", dsv4::cli::cmd_run, "generate text from a prompt (streams to stdout; speeds and expert histogram on stderr)"},
+    {"chat", dsv4::cli::cmd_chat, "interactive multi-turn chat in the model's chat layout"},
 };
 
 void print_usage(FILE *out) {

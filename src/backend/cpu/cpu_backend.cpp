@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/cpu/cpu_ops_v4.h"
+#include "backend/cpu/kernels.h"
+#include "backend/cpu/matmul_options.h"
 #include "backend/cpu/thread_pool.h"
 #include "backend/cpu/vec.h"
 #include "format/ggml_type.h"
@@ -20,6 +23,11 @@ WeightView WeightView::matrix(int64_t i2) const {
   WeightView v = *this;
   v.data = data + static_cast<uint64_t>(i2) * matrix_bytes;
   v.ne2 = 1;
+  if (is_fp8()) {
+    const int64_t grid = (fp8_rows + 127) / 128 * ((ne0 + 127) / 128);
+    if (v.fp8_scale_f32) v.fp8_scale_f32 += i2 * grid;
+    if (v.fp8_scale_e8m0) v.fp8_scale_e8m0 += i2 * grid;
+  }
   return v;
 }
 
@@ -29,7 +37,19 @@ WeightView WeightView::rows(int64_t first, int64_t n) const {
   v.ne1 = n;
   v.ne2 = 1;
   v.matrix_bytes = row_bytes * static_cast<uint64_t>(n);
+  v.fp8_row0 = fp8_row0 + first;
   return v;
+}
+
+void dequantize_weight_row(const WeightView &w, int64_t r, float *dst) {
+  if (!w.is_fp8()) {
+    dequantize_row(w.type, w.row(r), dst, w.ne0);
+    return;
+  }
+  // The scale grid is indexed by the row in the whole matrix.
+  const uint8_t *whole = w.data - static_cast<uint64_t>(w.fp8_row0) * w.row_bytes;
+  if (w.fp8_scale_f32) dequantize_fp8_block_scaled(whole, w.fp8_scale_f32, w.fp8_rows, w.ne0, w.fp8_row0 + r, dst);
+  else dequantize_fp8_block_scaled_e8m0(whole, w.fp8_scale_e8m0, w.fp8_rows, w.ne0, w.fp8_row0 + r, dst);
 }
 
 namespace {
@@ -44,15 +64,74 @@ float *row_scratch(int64_t n) {
 // Returns the row as f32: F32 rows in place, others dequantized into scratch.
 const float *load_row(const WeightView &w, int64_t r, float *scratch) {
   if (w.type == GGML_F32) return reinterpret_cast<const float *>(w.row(r));
-  dequantize_row(w.type, w.row(r), scratch, w.ne0);
+  dequantize_weight_row(w, r, scratch);
   return scratch;
+}
+
+// A per-thread, 64-byte aligned buffer for the rounded activations of one matmul.
+uint8_t *act_scratch(size_t bytes) {
+  thread_local std::vector<uint8_t> buf;
+  if (buf.size() < bytes + 64) buf.resize(bytes + 64);
+  const auto addr = reinterpret_cast<uintptr_t>(buf.data());
+  return buf.data() + ((64 - addr % 64) % 64);
+}
+
+// Tokens per pass over a thread's rows: their activations stay in cache while the rows stream by,
+// and the xN kernels read each row once per pass.
+constexpr int64_t kTokenBlock = 16;
+
+// y[t][r] = dot(row r, tokens [t0, t0 + tn)) for every row and token; rows split over threads.
+template <class Dot>
+void rows_by_token_blocks(const WeightView &w, int64_t T, Rows y, ThreadPool *pool, const Dot &dot) {
+  parallel_for(pool, w.ne1, [&](int64_t r0, int64_t r1) {
+    float out[kTokenBlock];
+    for (int64_t t0 = 0; t0 < T; t0 += kTokenBlock) {
+      const int64_t tn = std::min(kTokenBlock, T - t0);
+      for (int64_t r = r0; r < r1; ++r) {
+        dot(w.row(r), t0, tn, out);
+        for (int64_t t = 0; t < tn; ++t) y.row(t0 + t)[r] = out[t];
+      }
+    }
+  });
 }
 
 class CpuBackend final : public Backend {
  public:
   const char *name() const override { return "cpu"; }
 
+  // Kernels of kernels.h chosen by the calling thread's MatmulOptions: the exact path (default)
+  // or, in MatmulMode::kInt8, activations rounded once per call and integer dots.
   void matmul(const WeightView &w, ConstRows x, Rows y, ThreadPool *pool) const override {
+    const MatmulOptions o = current_matmul_options();
+    const Isa isa = effective_isa(o.isa);
+    const cpu::TypeKernels *k = w.is_fp8() ? nullptr : cpu::type_kernels(w.type, isa);
+    const int64_t T = x.n_rows, n = w.ne0;
+    if (!k) {
+      matmul_dequant(w, x, y, pool);
+      return;
+    }
+    if (o.mode == MatmulMode::kInt8 && k->act != cpu::ActFormat::kF32) {
+      const size_t stride = cpu::act_bytes(k->act, n);
+      uint8_t *buf = act_scratch(stride * static_cast<size_t>(T));
+      parallel_for(pool, T, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) cpu::quantize_act(k->act, x.row(t), buf + stride * t, n, isa);
+      });
+      rows_by_token_blocks(w, T, y, pool, [&](const uint8_t *row, int64_t t0, int64_t tn, float *out) {
+        const void *xs[kTokenBlock];
+        for (int64_t t = 0; t < tn; ++t) xs[t] = buf + stride * (t0 + t);
+        k->dot_q8_xN(row, xs, tn, n, out);
+      });
+      return;
+    }
+    rows_by_token_blocks(w, T, y, pool, [&](const uint8_t *row, int64_t t0, int64_t tn, float *out) {
+      const float *xs[kTokenBlock];
+      for (int64_t t = 0; t < tn; ++t) xs[t] = x.row(t0 + t);
+      k->dot_f32_xN(row, xs, tn, n, out);
+    });
+  }
+
+  // Types without kernels (and FP8 block-scaled weights): dequantize each row, then vec_dot.
+  static void matmul_dequant(const WeightView &w, ConstRows x, Rows y, ThreadPool *pool) {
     parallel_for(pool, w.ne1, [&](int64_t r0, int64_t r1) {
       float *scratch = row_scratch(w.ne0);
       for (int64_t r = r0; r < r1; ++r) {
@@ -74,7 +153,7 @@ class CpuBackend final : public Backend {
   }
 
   void get_rows(const WeightView &w, const int32_t *ids, int64_t n, Rows out) const override {
-    for (int64_t i = 0; i < n; ++i) dequantize_row(w.type, w.row(ids[i]), out.row(i), w.ne0);
+    for (int64_t i = 0; i < n; ++i) dequantize_weight_row(w, ids[i], out.row(i));
   }
 
   void rms_norm(ConstRows x, int64_t n, const float *w, float eps, Rows y) const override {
@@ -125,13 +204,18 @@ class CpuBackend final : public Backend {
     for (int64_t t = 0; t < logits.n_rows; ++t) {
       const float *l = logits.row(t);
       route_scores(l, E, p.gating, prob.data());
-      for (int64_t e = 0; e < E; ++e) sel[e] = prob[e] + (p.bias ? p.bias[e] : 0.0f);
-      if (p.n_group > 1) mask_groups(sel.data(), E, p.n_group, p.n_group_used);
-      // Top-k by selection score; ties go to the lower expert id.
-      for (int64_t e = 0; e < E; ++e) order[e] = static_cast<int32_t>(e);
-      std::partial_sort(order.begin(), order.begin() + K, order.end(), [&](int32_t a, int32_t b) {
-        return sel[a] > sel[b] || (sel[a] == sel[b] && a < b);
-      });
+      if (p.fixed_experts) {
+        // Hash routing: the experts are given, only their weights come from the scores.
+        for (int64_t k = 0; k < K; ++k) order[k] = p.fixed_experts[t * K + k];
+      } else {
+        for (int64_t e = 0; e < E; ++e) sel[e] = prob[e] + (p.bias ? p.bias[e] : 0.0f);
+        if (p.n_group > 1) mask_groups(sel.data(), E, p.n_group, p.n_group_used);
+        // Top-k by selection score; ties go to the lower expert id.
+        for (int64_t e = 0; e < E; ++e) order[e] = static_cast<int32_t>(e);
+        std::partial_sort(order.begin(), order.begin() + K, order.end(), [&](int32_t a, int32_t b) {
+          return sel[a] > sel[b] || (sel[a] == sel[b] && a < b);
+        });
+      }
       float sum = 0.0f;
       for (int64_t k = 0; k < K; ++k) {
         experts[t * K + k] = order[k];
@@ -177,6 +261,39 @@ class CpuBackend final : public Backend {
       }
     });
   }
+
+  // ---- DeepSeek V4 ops: cpu_ops_v4.cpp ----
+  void hc_pre(const HcParams &p, ConstRows streams, Rows y, float *post, float *comb, ThreadPool *pool) const override {
+    cpu_v4::hc_pre(p, streams, y, post, comb, pool);
+  }
+  void hc_head(const HcParams &p, ConstRows streams, Rows y, ThreadPool *pool) const override {
+    cpu_v4::hc_head(p, streams, y, pool);
+  }
+  void hc_mix_weights(const HcParams &p, ConstRows mixes, float *pre, float *post, float *comb) const override {
+    cpu_v4::hc_mix_weights(p, mixes, pre, post, comb);
+  }
+  void hc_collapse(ConstRows streams, const float *pre, int64_t n_stream, int64_t n_embd, Rows y) const override {
+    cpu_v4::hc_collapse(streams, pre, n_stream, n_embd, y);
+  }
+  void hc_post(ConstRows f, ConstRows resid, const float *post, const float *comb, int64_t n_stream, int64_t n_embd,
+               Rows out) const override {
+    cpu_v4::hc_post(f, resid, post, comb, n_stream, n_embd, out);
+  }
+  void compress_pool(int64_t ratio, int64_t dim, const float *kv, const float *score, float *out) const override {
+    cpu_v4::compress_pool(ratio, dim, kv, score, out);
+  }
+  void sparse_attention(const SparseAttnParams &p, ThreadPool *pool) const override { cpu_v4::sparse_attention(p, pool); }
+  void softmax_with_sink(Rows x, int64_t n, float scale, const float *sinks) const override {
+    cpu_v4::softmax_with_sink(x, n, scale, sinks);
+  }
+  void indexer_topk(const IndexerParams &p, ThreadPool *pool) const override { cpu_v4::indexer_topk(p, pool); }
+  void select_topk(ConstRows scores, const int64_t *n_visible, int64_t top_k, int32_t *picks) const override {
+    cpu_v4::select_topk(scores, n_visible, top_k, picks);
+  }
+  void swiglu_clamped(ConstRows gate, ConstRows up, int64_t n, float limit, Rows y) const override {
+    cpu_v4::swiglu_clamped(gate, up, n, limit, y);
+  }
+  void hadamard(Rows x, int64_t n_heads, int64_t head_dim) const override { cpu_v4::hadamard(x, n_heads, head_dim); }
 
  private:
   static const float *cache_row(const MlaParams &p, int64_t s, float *conv) {

@@ -1,5 +1,7 @@
 #include "backend/cpu/thread_pool.h"
 
+#include "backend/cpu/matmul_options.h"
+
 namespace dsv4 {
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads) {
@@ -20,9 +22,15 @@ void ThreadPool::run(const std::function<void(int)> &fn) {
     fn(0);
     return;
   }
+  // Workers compute with the starting thread's matmul options (matmul_options.h).
+  const MatmulOptions opts = current_matmul_options();
+  const std::function<void(int)> job = [&fn, &opts](int i) {
+    MatmulScope scope(opts);
+    fn(i);
+  };
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
+    job_ = &job;
     pending_ = n_threads_ - 1;
     ++generation_;
   }
