@@ -63,7 +63,7 @@ void dot_xn(const void *wrow, const float *const *x, int64_t nt, int64_t n, floa
     for (int64_t i = 0; i < n; i += kChunk) {
       const int64_t len = std::min(kChunk, n - i);
       const float *wv;
-      if constexpr (f.deq == nullptr) {
+      if constexpr (T == GGML_F32) {  // the only format read in place (f.deq is null)
         wv = reinterpret_cast<const float *>(w) + i;
       } else {
         f.deq(w + i / f.elems * f.bytes, buf, len / f.elems);
