@@ -1,8 +1,13 @@
 #include "backend/cpu/thread_pool.h"
 
+#include <immintrin.h>
+
 #include "backend/cpu/matmul_options.h"
 
 namespace dsv4 {
+namespace {
+constexpr int kSpinIterations = 4000;
+}  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads) {
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
@@ -11,7 +16,8 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
+    generation_.fetch_add(1);
   }
   wake_.notify_all();
   for (std::thread &t : workers_) t.join();
@@ -28,34 +34,51 @@ void ThreadPool::run(const std::function<void(int)> &fn) {
     MatmulScope scope(opts);
     fn(i);
   };
+  job_ = &job;
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
   {
+    // The lock orders the bump against a worker that is about to sleep.
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &job;
-    pending_ = n_threads_ - 1;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
-  wake_.notify_all();
+  if (sleeping_.load(std::memory_order_acquire) > 0) wake_.notify_all();
   fn(0);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return pending_ == 0; });
+  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
+    if (i < kSpinIterations) {
+      _mm_pause();
+      continue;
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    // seq_cst on both sides (here and in worker) so that either the caller sees pending_ reach
+    // 0 or the worker sees caller_sleeping_ and notifies: the store-load pattern needs it.
+    caller_sleeping_.store(true);
+    done_.wait(lock, [this] { return pending_.load() == 0; });
+    caller_sleeping_.store(false, std::memory_order_relaxed);
+    break;
+  }
   job_ = nullptr;
 }
 
 void ThreadPool::worker(int index) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int)> *job;
-    {
+    for (int i = 0; generation_.load(std::memory_order_acquire) == seen; ++i) {
+      if (i < kSpinIterations) {
+        _mm_pause();
+        continue;
+      }
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
+      sleeping_.fetch_add(1, std::memory_order_acq_rel);
+      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      sleeping_.fetch_sub(1, std::memory_order_acq_rel);
+      break;
     }
-    (*job)(index);
-    {
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
+    (*job_)(index);
+    if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_.notify_one();
+      done_.notify_one();
     }
   }
 }
