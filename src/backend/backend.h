@@ -159,6 +159,12 @@ class Backend {
 
   // y[t][n] = sum_k W[n][k] x[t][k] for t < x.n_rows, n < w.ne1 (exact: f32 activations).
   virtual void matmul(const WeightView &w, ConstRows x, Rows y, ThreadPool *pool) const = 0;
+  // Several independent products in one parallel region (per-head MLA projections, the experts
+  // of a decode step): for m < n_mats, with W_m = w.matrix(ids ? ids[m] : m),
+  //   y[t][m*y_step + n] = sum_k W_m[n][k] * x[t][m*x_step + k]
+  // (x_step 0: every matrix reads the same activations). Same numbers as n_mats matmul calls.
+  virtual void matmul_stacked(const WeightView &w, int64_t n_mats, const int32_t *ids, ConstRows x, int64_t x_step,
+                              Rows y, int64_t y_step, ThreadPool *pool) const = 0;
   // y[t][k] = sum_j x[t][j] W[j][k]  (W transposed; used for the absorbed legacy MLA layout).
   virtual void matmul_t(const WeightView &w, ConstRows x, Rows y, ThreadPool *pool) const = 0;
   // out[i] = row ids[i] of w, dequantized.

@@ -80,16 +80,22 @@ uint8_t *act_scratch(size_t bytes) {
 // and the xN kernels read each row once per pass.
 constexpr int64_t kTokenBlock = 16;
 
-// y[t][r] = dot(row r, tokens [t0, t0 + tn)) for every row and token; rows split over threads.
+// For every matrix m of a stack and row r: y[t][m*y_step + r] = dot(row r of matrix m, tokens
+// [t0, t0 + tn)); the rows of all matrices are split over the threads in one region.
 template <class Dot>
-void rows_by_token_blocks(const WeightView &w, int64_t T, Rows y, ThreadPool *pool, const Dot &dot) {
-  parallel_for(pool, w.ne1, [&](int64_t r0, int64_t r1) {
+void rows_by_token_blocks(const WeightView &w, int64_t n_mats, const int32_t *ids, int64_t T, Rows y,
+                          int64_t y_step, ThreadPool *pool, const Dot &dot) {
+  const int64_t N = w.ne1;
+  parallel_for(pool, n_mats * N, [&](int64_t g0, int64_t g1) {
     float out[kTokenBlock];
     for (int64_t t0 = 0; t0 < T; t0 += kTokenBlock) {
       const int64_t tn = std::min(kTokenBlock, T - t0);
-      for (int64_t r = r0; r < r1; ++r) {
-        dot(w.row(r), t0, tn, out);
-        for (int64_t t = 0; t < tn; ++t) y.row(t0 + t)[r] = out[t];
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t m = g / N, r = g % N;
+        const uint8_t *row = w.data + static_cast<uint64_t>(ids ? ids[m] : m) * w.matrix_bytes +
+                             static_cast<uint64_t>(r) * w.row_bytes;
+        dot(row, m, t0, tn, out);
+        for (int64_t t = 0; t < tn; ++t) y.row(t0 + t)[m * y_step + r] = out[t];
       }
     }
   });
@@ -102,32 +108,45 @@ class CpuBackend final : public Backend {
   // Kernels of kernels.h chosen by the calling thread's MatmulOptions: the exact path (default)
   // or, in MatmulMode::kInt8, activations rounded once per call and integer dots.
   void matmul(const WeightView &w, ConstRows x, Rows y, ThreadPool *pool) const override {
+    matmul_stacked(w, 1, nullptr, x, 0, y, 0, pool);
+  }
+
+  void matmul_stacked(const WeightView &w, int64_t n_mats, const int32_t *ids, ConstRows x, int64_t x_step, Rows y,
+                      int64_t y_step, ThreadPool *pool) const override {
     const MatmulOptions o = current_matmul_options();
     const Isa isa = effective_isa(o.isa);
     const cpu::TypeKernels *k = w.is_fp8() ? nullptr : cpu::type_kernels(w.type, isa);
     const int64_t T = x.n_rows, n = w.ne0;
     if (!k) {
-      matmul_dequant(w, x, y, pool);
+      for (int64_t m = 0; m < n_mats; ++m)
+        matmul_dequant(w.matrix(ids ? ids[m] : m), ConstRows{x.data + m * x_step, T, x.stride},
+                       Rows{y.data + m * y_step, T, y.stride}, pool);
       return;
     }
     if (o.mode == MatmulMode::kInt8 && k->act != cpu::ActFormat::kF32) {
+      // Each distinct activation row is rounded once: [x matrix][token].
+      const int64_t n_x = x_step == 0 ? 1 : n_mats;
       const size_t stride = cpu::act_bytes(k->act, n);
-      uint8_t *buf = act_scratch(stride * static_cast<size_t>(T));
-      parallel_for(pool, T, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) cpu::quantize_act(k->act, x.row(t), buf + stride * t, n, isa);
+      uint8_t *buf = act_scratch(stride * static_cast<size_t>(T * n_x));
+      parallel_for(pool, T * n_x, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i)
+          cpu::quantize_act(k->act, x.row(i % T) + (i / T) * x_step, buf + stride * i, n, isa);
       });
-      rows_by_token_blocks(w, T, y, pool, [&](const uint8_t *row, int64_t t0, int64_t tn, float *out) {
-        const void *xs[kTokenBlock];
-        for (int64_t t = 0; t < tn; ++t) xs[t] = buf + stride * (t0 + t);
-        k->dot_q8_xN(row, xs, tn, n, out);
-      });
+      rows_by_token_blocks(w, n_mats, ids, T, y, y_step, pool,
+                           [&](const uint8_t *row, int64_t m, int64_t t0, int64_t tn, float *out) {
+                             const void *xs[kTokenBlock];
+                             const int64_t base = (x_step == 0 ? 0 : m) * T;
+                             for (int64_t t = 0; t < tn; ++t) xs[t] = buf + stride * (base + t0 + t);
+                             k->dot_q8_xN(row, xs, tn, n, out);
+                           });
       return;
     }
-    rows_by_token_blocks(w, T, y, pool, [&](const uint8_t *row, int64_t t0, int64_t tn, float *out) {
-      const float *xs[kTokenBlock];
-      for (int64_t t = 0; t < tn; ++t) xs[t] = x.row(t0 + t);
-      k->dot_f32_xN(row, xs, tn, n, out);
-    });
+    rows_by_token_blocks(w, n_mats, ids, T, y, y_step, pool,
+                         [&](const uint8_t *row, int64_t m, int64_t t0, int64_t tn, float *out) {
+                           const float *xs[kTokenBlock];
+                           for (int64_t t = 0; t < tn; ++t) xs[t] = x.row(t0 + t) + m * x_step;
+                           k->dot_f32_xN(row, xs, tn, n, out);
+                         });
   }
 
   // Types without kernels (and FP8 block-scaled weights): dequantize each row, then vec_dot.

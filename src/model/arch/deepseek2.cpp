@@ -36,9 +36,20 @@ struct Layer {
   WeightView ffn_gate, ffn_up, ffn_down;  // dense layers
   WeightView gate_inp;             // router {D, E}
   std::vector<float> probs_bias;   // selection bias [E] (empty when absent)
-  WeightView gate_exps, up_exps, down_exps;  // {D, I, E}, {D, I, E}, {I, D, E}
-  bool fused_gate_up = false;      // ffn_gate_up_exps {D, 2I, E}: gate rows then up rows
+  WeightView uv;                   // W_UV of every head as a stack {C, d_v, H} (either layout)
+  WeightView gate_exps, up_exps, down_exps;  // {D, I, E}, {D, I, E}, {I, D, E}; for the fused
+                                             // ffn_gate_up_exps {D, 2I, E} views of its two halves
   WeightView gate_shexp, up_shexp, down_shexp;
+};
+
+// Scratch of the forward pass, kept with the state so decode steps do not allocate.
+struct Scratch {
+  std::vector<float> x, cur, qa, q, kv, qabs, lat, o, tmp, router, moe_g, moe_u, moe_h, moe_y, moe_x, slots, sh_g,
+      sh_u, sh_h;
+  std::vector<int32_t> experts;
+  std::vector<int64_t> first, fill, order;  // MoE slots grouped by expert
+  std::vector<float> weights;
+  std::vector<int64_t> n_keys;
 };
 
 class Deepseek2State final : public ArchState {
@@ -62,16 +73,9 @@ class Deepseek2State final : public ArchState {
   int64_t n_layer;
   std::vector<float> f32;
   std::vector<uint16_t> bf16;
+  Scratch scratch;
 };
 
-// Scratch of one forward call, sized from the batch.
-struct Scratch {
-  std::vector<float> x, cur, qa, q, kv, qabs, lat, o, tmp, router, moe_g, moe_u, moe_h, moe_y, moe_x, slots, sh_g,
-      sh_u, sh_h;
-  std::vector<int32_t> experts;
-  std::vector<float> weights;
-  std::vector<int64_t> n_keys;
-};
 
 ConstRows crows(const std::vector<float> &v, int64_t n, int64_t stride, int64_t off = 0) {
   return ConstRows{v.data() + off, n, stride};
@@ -103,8 +107,13 @@ class Deepseek2Model final : public ArchModel {
       if (c.mla_split) {
         L.k_b = w.matrix(p + "attn_k_b.weight", {dn, C, H});
         L.v_b = w.matrix(p + "attn_v_b.weight", {C, dv, H});
+        L.uv = L.v_b;
       } else {
         L.kv_b = w.matrix(p + "attn_kv_b.weight", {C, H * (dn + dv)});
+        // Head h's W_UV: rows h*(dn+dv)+dn .. +dv of attn_kv_b, a stack with a (dn+dv)-row stride.
+        L.uv = L.kv_b.rows(dn, dv);
+        L.uv.ne2 = H;
+        L.uv.matrix_bytes = L.kv_b.row_bytes * static_cast<uint64_t>(dn + dv);
       }
       L.attn_out = w.matrix(p + "attn_output.weight", {H * dv, D});
       L.ffn_norm = w.vector(p + "ffn_norm.weight", D);
@@ -118,8 +127,11 @@ class Deepseek2Model final : public ArchModel {
       L.gate_inp = w.matrix(p + "ffn_gate_inp.weight", {D, E});
       if (w.has(p + "exp_probs_b.bias")) L.probs_bias = w.vector(p + "exp_probs_b.bias", E);
       if (w.has(p + "ffn_gate_up_exps.weight")) {
-        L.fused_gate_up = true;
-        L.gate_exps = w.matrix(p + "ffn_gate_up_exps.weight", {D, 2 * I, E});
+        const WeightView both = w.matrix(p + "ffn_gate_up_exps.weight", {D, 2 * I, E});
+        L.gate_exps = both;
+        L.gate_exps.ne1 = I;
+        L.up_exps = L.gate_exps;
+        L.up_exps.data = both.data + static_cast<uint64_t>(I) * both.row_bytes;
       } else {
         L.gate_exps = w.matrix(p + "ffn_gate_exps.weight", {D, I, E});
         L.up_exps = w.matrix(p + "ffn_up_exps.weight", {D, I, E});
@@ -177,7 +189,7 @@ class Deepseek2Model final : public ArchModel {
     auto &st = static_cast<Deepseek2State &>(state_base);
     const int64_t T = b.size(), D = c_.n_embd;
     ThreadPool *pool = opts.pool;
-    Scratch s;
+    Scratch &s = st.scratch;
     s.x.resize(static_cast<size_t>(T * D));
     // [T, D] token embeddings
     be_.get_rows(tok_embd_, b.tokens.data(), T, rows(s.x, T, D));
@@ -268,11 +280,12 @@ class Deepseek2Model final : public ArchModel {
 
     // Absorbed query per head: [W_UK^T q_nope | q_pe]  -> qabs [T, H, C + dr]
     s.qabs.resize(static_cast<size_t>(T * H * krow));
+    if (c_.mla_split)
+      be_.matmul_stacked(L.k_b, H, nullptr, crows(s.q, T, H * dqk), dqk, rows(s.qabs, T, H * krow), krow, pool);
     for (int64_t h = 0; h < H; ++h) {
-      ConstRows q_nope{s.q.data() + h * dqk, T, H * dqk};
-      Rows q_lat{s.qabs.data() + h * krow, T, H * krow};
-      if (c_.mla_split) be_.matmul(L.k_b.matrix(h), q_nope, q_lat, pool);
-      else be_.matmul_t(L.kv_b.rows(h * (dn + dv), dn), q_nope, q_lat, pool);
+      if (!c_.mla_split)
+        be_.matmul_t(L.kv_b.rows(h * (dn + dv), dn), crows(s.q, T, H * dqk, h * dqk),
+                     rows(s.qabs, T, H * krow, h * krow), pool);
       for (int64_t t = 0; t < T; ++t)
         std::memcpy(s.qabs.data() + (t * H + h) * krow + C, s.q.data() + t * H * dqk + h * dqk + dn,
                     static_cast<size_t>(dr) * 4);
@@ -303,12 +316,7 @@ class Deepseek2Model final : public ArchModel {
 
     // Per-head value up-projection W_UV -> o [T, H*dv], then the output projection.
     s.o.resize(static_cast<size_t>(T * H * dv));
-    for (int64_t h = 0; h < H; ++h) {
-      ConstRows lat_h{s.lat.data() + h * C, T, H * C};
-      Rows o_h{s.o.data() + h * dv, T, H * dv};
-      if (c_.mla_split) be_.matmul(L.v_b.matrix(h), lat_h, o_h, pool);
-      else be_.matmul(L.kv_b.rows(h * (dn + dv) + dn, dv), lat_h, o_h, pool);
-    }
+    be_.matmul_stacked(L.uv, H, nullptr, crows(s.lat, T, H * C), C, rows(s.o, T, H * dv), dv, pool);
     be_.matmul(L.attn_out, crows(s.o, T, H * dv), rows(s.tmp, T, D), pool);
   }
 
@@ -337,46 +345,68 @@ class Deepseek2Model final : public ArchModel {
     be_.moe_route(crows(s.router, T, E), rp, s.experts.data(), s.weights.data());
 
     // slots [T, K, D]: each chosen expert's weighted output, summed in slot order below.
-    s.slots.assign(static_cast<size_t>(T * K * D), 0.0f);
-    std::vector<std::vector<int64_t>> by_expert(static_cast<size_t>(E));
-    for (int64_t i = 0; i < T * K; ++i) by_expert[static_cast<size_t>(s.experts[static_cast<size_t>(i)])].push_back(i);
-    for (int64_t e = 0; e < E; ++e) {
-      const auto &slots = by_expert[static_cast<size_t>(e)];
-      const int64_t n = static_cast<int64_t>(slots.size());
-      if (n == 0) continue;
-      s.moe_x.resize(static_cast<size_t>(n * D));
-      for (int64_t i = 0; i < n; ++i)
-        std::memcpy(s.moe_x.data() + i * D, s.cur.data() + (slots[static_cast<size_t>(i)] / K) * D,
-                    static_cast<size_t>(D) * 4);
-      s.moe_g.resize(static_cast<size_t>(n * I));
-      s.moe_u.resize(static_cast<size_t>(n * I));
-      s.moe_y.resize(static_cast<size_t>(n * D));
-      const WeightView ge = L.gate_exps.matrix(e);
-      const WeightView gate = L.fused_gate_up ? ge.rows(0, I) : ge;
-      const WeightView up = L.fused_gate_up ? ge.rows(I, I) : L.up_exps.matrix(e);
-      be_.matmul(gate, crows(s.moe_x, n, D), rows(s.moe_g, n, I), pool);
-      be_.matmul(up, crows(s.moe_x, n, D), rows(s.moe_u, n, I), pool);
-      be_.swiglu(crows(s.moe_g, n, I), crows(s.moe_u, n, I), I, rows(s.moe_g, n, I));
-      be_.matmul(L.down_exps.matrix(e), crows(s.moe_g, n, I), rows(s.moe_y, n, D), pool);
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t slot = slots[static_cast<size_t>(i)];
-        const float w = s.weights[static_cast<size_t>(slot)];
-        float *dst = s.slots.data() + slot * D;
-        const float *src = s.moe_y.data() + i * D;
-        for (int64_t d = 0; d < D; ++d) dst[d] = w * src[d];
-      }
-    }
+    s.slots.resize(static_cast<size_t>(T * K * D));
+    if (T == 1) routed_experts_one_token(L, s, pool);
+    else routed_experts_grouped(L, T, s, pool);
     // Shared experts: one SwiGLU MLP added with weight 1.
     if (L.gate_shexp.valid()) dense_ffn(L.gate_shexp, L.up_shexp, L.down_shexp, crows(s.cur, T, D), rows(s.tmp, T, D), s, pool);
     else std::fill(s.tmp.begin(), s.tmp.end(), 0.0f);
     for (int64_t t = 0; t < T; ++t) {
       float *y = s.tmp.data() + t * D;
-      std::vector<float> routed(static_cast<size_t>(D), 0.0f);
-      for (int64_t k = 0; k < K; ++k) {
-        const float *src = s.slots.data() + (t * K + k) * D;
-        for (int64_t d = 0; d < D; ++d) routed[static_cast<size_t>(d)] += src[d];
+      for (int64_t d = 0; d < D; ++d) {
+        float routed = 0.0f;
+        for (int64_t k = 0; k < K; ++k) routed += s.slots[static_cast<size_t>((t * K + k) * D + d)];
+        y[d] += routed;
       }
-      for (int64_t d = 0; d < D; ++d) y[d] += routed[static_cast<size_t>(d)];
+    }
+  }
+
+  // Decode: the K experts of the one token as stacked products, one parallel region per step.
+  void routed_experts_one_token(const Layer &L, Scratch &s, ThreadPool *pool) const {
+    const int64_t D = c_.n_embd, K = c_.n_expert_used, I = c_.n_ff_exp;
+    s.moe_g.resize(static_cast<size_t>(K * I));
+    s.moe_u.resize(static_cast<size_t>(K * I));
+    const int32_t *ids = s.experts.data();
+    be_.matmul_stacked(L.gate_exps, K, ids, crows(s.cur, 1, D), 0, rows(s.moe_g, 1, K * I), I, pool);
+    be_.matmul_stacked(L.up_exps, K, ids, crows(s.cur, 1, D), 0, rows(s.moe_u, 1, K * I), I, pool);
+    be_.swiglu(crows(s.moe_g, 1, K * I), crows(s.moe_u, 1, K * I), K * I, rows(s.moe_g, 1, K * I));
+    be_.matmul_stacked(L.down_exps, K, ids, crows(s.moe_g, 1, K * I), I, rows(s.slots, 1, K * D), D, pool);
+    for (int64_t k = 0; k < K; ++k) {
+      const float w = s.weights[static_cast<size_t>(k)];
+      for (int64_t d = 0; d < D; ++d) s.slots[static_cast<size_t>(k * D + d)] *= w;
+    }
+  }
+
+  // Prefill: tokens grouped by expert, so each expert's weights stream once per batch.
+  void routed_experts_grouped(const Layer &L, int64_t T, Scratch &s, ThreadPool *pool) const {
+    const int64_t D = c_.n_embd, E = c_.n_expert, K = c_.n_expert_used, I = c_.n_ff_exp;
+    // Counting sort of the T*K slots by expert: slots of expert e are order[first[e] .. first[e+1]).
+    s.first.assign(static_cast<size_t>(E + 1), 0);
+    for (int64_t i = 0; i < T * K; ++i) ++s.first[static_cast<size_t>(s.experts[static_cast<size_t>(i)] + 1)];
+    for (int64_t e = 0; e < E; ++e) s.first[static_cast<size_t>(e + 1)] += s.first[static_cast<size_t>(e)];
+    s.order.resize(static_cast<size_t>(T * K));
+    s.fill = s.first;
+    for (int64_t i = 0; i < T * K; ++i) s.order[static_cast<size_t>(s.fill[static_cast<size_t>(s.experts[static_cast<size_t>(i)])]++)] = i;
+    for (int64_t e = 0; e < E; ++e) {
+      const int64_t b0 = s.first[static_cast<size_t>(e)], n = s.first[static_cast<size_t>(e + 1)] - b0;
+      if (n == 0) continue;
+      const int64_t *slots = s.order.data() + b0;
+      s.moe_x.resize(static_cast<size_t>(n * D));
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(s.moe_x.data() + i * D, s.cur.data() + (slots[i] / K) * D, static_cast<size_t>(D) * 4);
+      s.moe_g.resize(static_cast<size_t>(n * I));
+      s.moe_u.resize(static_cast<size_t>(n * I));
+      s.moe_y.resize(static_cast<size_t>(n * D));
+      be_.matmul(L.gate_exps.matrix(e), crows(s.moe_x, n, D), rows(s.moe_g, n, I), pool);
+      be_.matmul(L.up_exps.matrix(e), crows(s.moe_x, n, D), rows(s.moe_u, n, I), pool);
+      be_.swiglu(crows(s.moe_g, n, I), crows(s.moe_u, n, I), I, rows(s.moe_g, n, I));
+      be_.matmul(L.down_exps.matrix(e), crows(s.moe_g, n, I), rows(s.moe_y, n, D), pool);
+      for (int64_t i = 0; i < n; ++i) {
+        const float w = s.weights[static_cast<size_t>(slots[i])];
+        float *dst = s.slots.data() + slots[i] * D;
+        const float *src = s.moe_y.data() + i * D;
+        for (int64_t d = 0; d < D; ++d) dst[d] = w * src[d];
+      }
     }
   }
 
