@@ -2,6 +2,7 @@
 #include <string>
 
 #include "api_internal.h"
+#include "backend/cpu/cpu_features.h"
 #include "runtime/model.h"
 #include "runtime/session.h"
 
@@ -25,6 +26,8 @@ dsv4_session_params dsv4_session_params_default(void) {
   p.unfused = 0;
   p.v4_numerics = 0;
   p.snapshot_interval = 0;
+  p.isa = DSV4_ISA_AUTO;
+  p.activations = DSV4_ACTIVATIONS_INT8;
   return p;
 }
 
@@ -49,6 +52,13 @@ dsv4_status dsv4_session_init(const dsv4_model *model, const dsv4_session_params
     o.unfused = p.unfused != 0;
     o.v4_numerics = p.v4_numerics;
     if (p.snapshot_interval != 0) o.snapshot_interval = p.snapshot_interval;
+    if (p.isa > DSV4_ISA_AVX512)
+      dsv4::fail(DSV4_ERR_INVALID_ARGUMENT, "isa " + std::to_string(p.isa) + " is not a DSV4_ISA_* value");
+    if (p.activations > DSV4_ACTIVATIONS_F32)
+      dsv4::fail(DSV4_ERR_INVALID_ARGUMENT,
+                 "activations " + std::to_string(p.activations) + " is not a DSV4_ACTIVATIONS_* value");
+    o.isa = p.isa == DSV4_ISA_AUTO ? dsv4::Isa::kAuto : static_cast<dsv4::Isa>(p.isa - 1);
+    o.int8_activations = p.activations == DSV4_ACTIVATIONS_INT8;
     auto handle = std::make_unique<dsv4_session>();
     handle->impl = std::make_unique<dsv4::Session>(*model->impl, o);
     *out = handle.release();

@@ -317,7 +317,27 @@ typedef struct dsv4_session_params {
   uint32_t snapshot_interval;  /* DeepSeek V4 only: rewind snapshots every this many tokens, a
                                   multiple of 128 (truncate restores the newest one and re-evaluates
                                   the rest); 0 (default): 4096 */
+  uint32_t isa;                /* CPU kernel family, DSV4_ISA_*: AUTO (default) takes the DSV4_ISA
+                                  environment variable (scalar|avx2|avx512), else the best this CPU
+                                  has; a family the CPU lacks is clamped to the best available */
+  uint32_t activations;        /* DSV4_ACTIVATIONS_INT8 (default): activations are rounded to 8 bits
+                                  before each weight matmul (integer dot products, as llama.cpp's CPU
+                                  backend does; fast); DSV4_ACTIVATIONS_F32: the exact path, weights
+                                  dequantized exactly and multiplied in f32 (what the reference logits
+                                  of the test models are checked with) */
 } dsv4_session_params;
+
+enum {
+  DSV4_ISA_AUTO = 0,
+  DSV4_ISA_SCALAR = 1,
+  DSV4_ISA_AVX2 = 2,  /* AVX2 + FMA + F16C */
+  DSV4_ISA_AVX512 = 3 /* AVX-512 F/BW/VL/DQ + VNNI */
+};
+
+enum {
+  DSV4_ACTIVATIONS_INT8 = 0,
+  DSV4_ACTIVATIONS_F32 = 1
+};
 
 /* dsv4_session_params.v4_numerics: DeepSeek's own inference numerics (see the V4 spec §3.5–3.7). */
 enum {
