@@ -84,6 +84,8 @@ struct MlaParams {
   const int64_t *n_keys = nullptr;  // per token: attend to cache rows [0, n_keys[t])
   // Output per token: [n_head][d_latent] attention-weighted latent.
   Rows out;
+  // Run the per-(token, head) reference loop instead of the matmul form (DSV4_UNFUSED).
+  bool unfused = false;
 };
 
 // ---- DeepSeek V4 (deepseek-v4.md §3–§4) ----------------------------------------------------

@@ -80,6 +80,9 @@ uint8_t *act_scratch(size_t bytes) {
 // and the xN kernels read each row once per pass.
 constexpr int64_t kTokenBlock = 16;
 
+// Query rows (token x head) per block of the MLA attention: bounds the scores buffer.
+constexpr int64_t kMlaQueryRows = 256;
+
 // For every matrix m of a stack and row r: y[t][m*y_step + r] = dot(row r of matrix m, tokens
 // [t0, t0 + tn)); the rows of all matrices are split over the threads in one region.
 template <class Dot>
@@ -252,7 +255,73 @@ class CpuBackend final : public Backend {
     }
   }
 
+  // MLA attention as two matmuls over the shared latent cache (it is one KV head for all query
+  // heads, so every (token, head) query row multiplies the same matrices): scores = Q·Kᵀ with the
+  // cache rows as the weight matrix, then out = P·C with the latent part transposed once per call.
+  // Both run on the SIMD matmul kernels; queries are taken in blocks so the scores stay small.
   void mla_attention(const MlaParams &p, ThreadPool *pool) const override {
+    if (p.unfused || p.q.stride != p.n_head * (p.d_latent + p.d_rope) || p.out.stride != p.n_head * p.d_latent) {
+      mla_attention_reference(p, pool);
+      return;
+    }
+    const int64_t T = p.q.n_rows, H = p.n_head, dl = p.d_latent, row = dl + p.d_rope;
+    int64_t S = 0;
+    for (int64_t t = 0; t < T; ++t) S = std::max(S, p.n_keys[t]);
+    WeightView keys;
+    keys.type = p.cache_f32 ? GGML_F32 : GGML_BF16;
+    keys.ne0 = row;
+    keys.ne1 = S;
+    keys.row_bytes = static_cast<uint64_t>(row) * (p.cache_f32 ? 4 : 2);
+    keys.matrix_bytes = keys.row_bytes * static_cast<uint64_t>(S);
+    keys.data = p.cache_f32 ? reinterpret_cast<const uint8_t *>(p.cache_f32) : reinterpret_cast<const uint8_t *>(p.cache_bf16);
+    // Cᵀ [dl][S] in f32: row c holds latent channel c of every cached position.
+    // The caller's buffers (pool workers must not touch their own thread_local copies).
+    thread_local std::vector<float> ct_buf, scores_buf;
+    ct_buf.resize(static_cast<size_t>(dl * S));
+    float *ct = ct_buf.data();
+    parallel_for(pool, S, [&](int64_t s0, int64_t s1) {
+      std::vector<float> conv(static_cast<size_t>(row));
+      for (int64_t s = s0; s < s1; ++s) {
+        const float *k = cache_row(p, s, conv.data());
+        for (int64_t c = 0; c < dl; ++c) ct[c * S + s] = k[c];
+      }
+    });
+    WeightView values;
+    values.type = GGML_F32;
+    values.ne0 = S;
+    values.ne1 = dl;
+    values.row_bytes = static_cast<uint64_t>(S) * 4;
+    values.matrix_bytes = values.row_bytes * static_cast<uint64_t>(dl);
+    values.data = reinterpret_cast<const uint8_t *>(ct);
+    const int64_t block = std::max<int64_t>(1, kMlaQueryRows / H);
+    for (int64_t t0 = 0; t0 < T; t0 += block) {
+      const int64_t tn = std::min(block, T - t0), nq = tn * H;
+      scores_buf.resize(static_cast<size_t>(nq * S));
+      float *scores = scores_buf.data();
+      matmul(keys, ConstRows{p.q.row(t0), nq, row}, Rows{scores, nq, S}, pool);
+      parallel_for(pool, nq, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) softmax_row(scores + i * S, p.n_keys[t0 + i / H], S, p.scale);
+      });
+      matmul(values, ConstRows{scores, nq, S}, Rows{p.out.row(t0), nq, dl}, pool);
+    }
+  }
+
+  // scale·x over [0, n) -> softmax; [n, S) (causally masked) -> 0.
+  static void softmax_row(float *x, int64_t n, int64_t S, float scale) {
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t s = 0; s < n; ++s) mx = std::max(mx, x[s] * scale);
+    float sum = 0.0f;
+    for (int64_t s = 0; s < n; ++s) {
+      x[s] = std::exp(x[s] * scale - mx);
+      sum += x[s];
+    }
+    const float inv = 1.0f / sum;
+    for (int64_t s = 0; s < n; ++s) x[s] *= inv;
+    std::fill(x + n, x + S, 0.0f);
+  }
+
+  // One (token, head) at a time, straight from the formula (§3.3); the unfused path.
+  static void mla_attention_reference(const MlaParams &p, ThreadPool *pool) {
     const int64_t T = p.q.n_rows, H = p.n_head, dl = p.d_latent, dr = p.d_rope, row = dl + dr;
     parallel_for(pool, T * H, [&](int64_t i0, int64_t i1) {
       std::vector<float> scores, conv(p.cache_bf16 ? row : 0);

@@ -226,7 +226,7 @@ class Deepseek2Model final : public ArchModel {
     // Attention block: cur = attn_norm(x); x += MLA(cur)
     be_.rms_norm(crows(s.x, T, D), D, L.attn_norm.data(), c_.rms_eps, rows(s.cur, T, D));
     trace(opts, p + "attn_norm", s.cur.data(), T, D);
-    mla(L, il, st, b, s, opts.pool);  // -> s.tmp [T, D]
+    mla(L, il, st, b, s, opts.pool, opts.unfused);  // -> s.tmp [T, D]
     trace(opts, p + "attn_out", s.tmp.data(), T, D);
     for (size_t i = 0; i < s.x.size(); ++i) s.x[i] += s.tmp[i];
     trace(opts, p + "attn_resid", s.x.data(), T, D);
@@ -246,7 +246,8 @@ class Deepseek2Model final : public ArchModel {
   }
 
   // Multi-head latent attention, absorbed form (§3.3). Input s.cur [T, D]; output s.tmp [T, D].
-  void mla(const Layer &L, int64_t il, Deepseek2State &st, const Batch &b, Scratch &s, ThreadPool *pool) const {
+  void mla(const Layer &L, int64_t il, Deepseek2State &st, const Batch &b, Scratch &s, ThreadPool *pool,
+           bool unfused) const {
     const int64_t T = b.size(), D = c_.n_embd, H = c_.n_head, C = c_.kv_lora_rank, dr = c_.d_rope;
     const int64_t dn = c_.d_nope, dv = c_.d_v, dqk = c_.d_qk(), krow = C + dr;
 
@@ -304,6 +305,7 @@ class Deepseek2Model final : public ArchModel {
       mp.d_latent = C;
       mp.d_rope = dr;
       mp.scale = c_.kq_scale();
+      mp.unfused = unfused;
       mp.q = ConstRows{s.qabs.data() + t0 * H * krow, t1 - t0, H * krow};
       const size_t base = st.offset(il, seq, 0);
       if (st.type == CacheType::kF32) mp.cache_f32 = st.f32.data() + base;
