@@ -165,13 +165,16 @@ class Deepseek2Model final : public ArchModel {
     return static_cast<uint64_t>(c_.n_layer) * o.n_seq * o.n_ctx * (c_.kv_lora_rank + c_.d_rope) * per;
   }
 
-  uint64_t scratch_bytes(int64_t T, const StateOptions &) const override {
+  uint64_t scratch_bytes(int64_t T, const StateOptions &o) const override {
     const int64_t H = c_.n_head, C = c_.kv_lora_rank, dr = c_.d_rope;
     const int64_t ffn = std::max({c_.n_ff, c_.n_ff_exp, c_.n_ff_exp * c_.n_expert_shared});
     const int64_t per_token = 3 * c_.n_embd + c_.q_lora_rank + H * c_.d_qk() + (C + dr) + H * (C + dr) + H * C +
                               H * c_.d_v + 2 * c_.n_expert + c_.n_expert_used * (c_.n_embd + 2) + 6 * ffn +
                               c_.n_embd * 2 + 2;
-    return static_cast<uint64_t>(T) * per_token * 4;
+    // The attention's transposed latent [C][n_ctx] and one block of scores [256 query rows][n_ctx]
+    // (cpu_backend.cpp, mla_attention).
+    const int64_t attention = (C + 256) * o.n_ctx;
+    return (static_cast<uint64_t>(T) * per_token + static_cast<uint64_t>(attention)) * 4;
   }
 
   std::unique_ptr<ArchState> new_state(const StateOptions &o) const override {
