@@ -7,7 +7,10 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <sstream>
 #include <stdexcept>
+
+#include <sys/wait.h>
 
 namespace dsv4::test {
 
@@ -57,6 +60,31 @@ std::vector<int32_t> read_token_file(const std::string &path) {
   }
   if (!cur.empty()) ids.push_back(std::stoi(cur));
   return ids;
+}
+
+namespace {
+
+std::string slurp(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+CliResult run_cli(const std::string &args_after_binary, const std::string &scratch_dir,
+                  const std::string &stdin_path) {
+  const std::string out = scratch_dir + "/stdout", err = scratch_dir + "/stderr";
+  const std::string in = stdin_path.empty() ? std::string("/dev/null") : stdin_path;
+  const std::string cmd = "'" + binary_path("dsv4") + "' " + args_after_binary + " <'" + in + "' >'" + out +
+                          "' 2>'" + err + "'";
+  const int rc = std::system(cmd.c_str());
+  CliResult r;
+  r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
 }
 
 }  // namespace dsv4::test

@@ -7,8 +7,34 @@
 #include <stdexcept>
 
 #include "common/testdata.h"
+#include "runtime/model.h"
+#include "runtime/session.h"
 
 namespace dsv4::test {
+
+std::unique_ptr<Model> load_testdata_model(const std::string &name) {
+  return Model::load(testdata_path("models/" + name + ".gguf"), ModelLoadOptions{});
+}
+
+std::vector<float> run_logits(const Model &m, const std::vector<int32_t> &tokens, const RunOptions &r) {
+  SessionOptions so;
+  so.n_ctx = static_cast<int64_t>(tokens.size());
+  so.n_threads = r.threads;
+  so.cache_type = r.cache;
+  so.unfused = r.unfused;
+  so.n_batch = r.n_batch;
+  so.v4_numerics = r.numerics;
+  Session s(m, so);
+  const int64_t n = static_cast<int64_t>(tokens.size()), step = r.chunk > 0 ? r.chunk : n;
+  std::vector<float> out;
+  std::vector<uint8_t> all(static_cast<size_t>(n), 1);
+  for (int64_t i = 0; i < n; i += step) {
+    const int64_t len = std::min(step, n - i);
+    s.eval(tokens.data() + i, len, all.data());
+    out.insert(out.end(), s.logits().begin(), s.logits().end());
+  }
+  return out;
+}
 
 Diff compare_rows(const float *a, const float *b, int64_t rows, int64_t cols) {
   Diff d;

@@ -19,29 +19,6 @@ namespace {
 constexpr double kMaxAbs = 1e-4;
 constexpr double kRelL2 = 1e-5;
 
-std::unique_ptr<Model> load(const std::string &name) {
-  return Model::load(testdata_path("models/" + name + ".gguf"), ModelLoadOptions{});
-}
-
-// Logits of every position, fed `chunk` tokens per eval call (0 = one batch).
-std::vector<float> run_logits(const Model &m, const std::vector<int32_t> &tokens, int64_t chunk, int threads = 2,
-                              CacheType cache = CacheType::kF32) {
-  SessionOptions so;
-  so.n_ctx = static_cast<int64_t>(tokens.size());
-  so.n_threads = threads;
-  so.cache_type = cache;
-  Session s(m, so);
-  const int64_t n = static_cast<int64_t>(tokens.size()), step = chunk > 0 ? chunk : n;
-  std::vector<float> out;
-  std::vector<uint8_t> all(static_cast<size_t>(n), 1);
-  for (int64_t i = 0; i < n; i += step) {
-    const int64_t len = std::min(step, n - i);
-    s.eval(tokens.data() + i, len, all.data());
-    out.insert(out.end(), s.logits().begin(), s.logits().end());
-  }
-  return out;
-}
-
 struct Case {
   const char *model;
   const char *tokens;
@@ -52,14 +29,14 @@ class Deepseek2Golden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Deepseek2Golden, MatchesReferenceInAllModes) {
   const Case c = GetParam();
-  auto m = load(c.model);
+  auto m = load_testdata_model(c.model);
   const auto tokens = read_token_file(testdata_path(std::string("models/") + c.tokens));
   const auto ref = read_f32(testdata_path(std::string("models/") + c.reference));
   const int64_t V = m->arch()->n_vocab();
   ASSERT_EQ(ref.size(), tokens.size() * static_cast<size_t>(V));
   const std::map<std::string, int64_t> modes = {{"batch", 0}, {"token-by-token", 1}, {"chunks-of-5", 5}};
   for (const auto &[mode, chunk] : modes) {
-    const auto got = run_logits(*m, tokens, chunk);
+    const auto got = run_logits(*m, tokens, {.chunk = chunk});
     const Diff d = compare_rows(got.data(), ref.data(), static_cast<int64_t>(tokens.size()), V);
     std::printf("[golden] %-22s %-15s %s\n", c.model, mode.c_str(), describe(d).c_str());
     EXPECT_LE(d.max_abs, kMaxAbs) << c.model << " " << mode;
@@ -84,7 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(Deepseek2Golden, TraceMatchesFloat64Reference) {
-  auto m = load("ds3-tiny-f32");
+  auto m = load_testdata_model("ds3-tiny-f32");
   const auto records = read_trace(testdata_path("models/ds3-tiny-f32.trace.bin"));
   auto tokens = read_token_file(testdata_path("models/ds3-tiny-f32.tokens"));
   tokens.resize(4);
@@ -110,10 +87,10 @@ TEST(Deepseek2Golden, TraceMatchesFloat64Reference) {
 }
 
 TEST(Deepseek2Golden, Bf16CacheStaysClose) {
-  auto m = load("ds3-tiny-f32");
+  auto m = load_testdata_model("ds3-tiny-f32");
   const auto tokens = read_token_file(testdata_path("models/ds3-tiny-f32.tokens"));
   const auto ref = read_f32(testdata_path("models/ds3-tiny-f32.logits.f32"));
-  const auto got = run_logits(*m, tokens, 0, 2, CacheType::kBF16);
+  const auto got = run_logits(*m, tokens, {.cache = CacheType::kBF16});
   const Diff d = compare_rows(got.data(), ref.data(), static_cast<int64_t>(tokens.size()), m->arch()->n_vocab());
   std::printf("[golden] ds3-tiny-f32 bf16 cache %s\n", describe(d).c_str());
   EXPECT_LE(d.rel_l2, 2e-2);
@@ -121,18 +98,18 @@ TEST(Deepseek2Golden, Bf16CacheStaysClose) {
 }
 
 TEST(Deepseek2Golden, ThreadCountDoesNotChangeBits) {
-  auto m = load("ds3-tiny-q4_k");
+  auto m = load_testdata_model("ds3-tiny-q4_k");
   const auto tokens = read_token_file(testdata_path("models/ds3-tiny-q4_k.tokens"));
-  const auto one = run_logits(*m, tokens, 0, 1);
-  const auto two = run_logits(*m, tokens, 0, 2);
-  const auto three = run_logits(*m, tokens, 0, 3);
+  const auto one = run_logits(*m, tokens, {.threads = 1});
+  const auto two = run_logits(*m, tokens, {.threads = 2});
+  const auto three = run_logits(*m, tokens, {.threads = 3});
   ASSERT_EQ(one.size(), two.size());
   EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * 4));
   EXPECT_EQ(0, std::memcmp(one.data(), three.data(), one.size() * 4));
 }
 
 TEST(Deepseek2Golden, BadInputLeavesSessionUsable) {
-  auto m = load("ds2lite-tiny-f32");
+  auto m = load_testdata_model("ds2lite-tiny-f32");
   SessionOptions so;
   so.n_ctx = 4;
   so.n_threads = 1;
@@ -163,7 +140,7 @@ TEST(Deepseek2Golden, BadInputLeavesSessionUsable) {
 }
 
 TEST(Deepseek2Golden, TruncateThenReevaluateMatchesFresh) {
-  auto m = load("ds3-tiny-f32");
+  auto m = load_testdata_model("ds3-tiny-f32");
   const auto tokens = read_token_file(testdata_path("models/ds3-tiny-f32.tokens"));
   const auto ref = read_f32(testdata_path("models/ds3-tiny-f32.logits.f32"));
   const int64_t V = m->arch()->n_vocab();

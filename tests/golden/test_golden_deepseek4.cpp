@@ -24,40 +24,6 @@ namespace {
 constexpr double kMaxAbs = 1e-4;
 constexpr double kRelL2 = 1e-5;
 
-std::unique_ptr<Model> load(const std::string &name) {
-  return Model::load(testdata_path("models/" + name + ".gguf"), ModelLoadOptions{});
-}
-
-struct RunOptions {
-  int64_t chunk = 0;  // tokens per eval call; 0 = one call
-  int threads = 2;
-  CacheType cache = CacheType::kF32;
-  bool unfused = false;
-  int64_t n_batch = 512;
-  uint32_t numerics = 0;
-};
-
-// Logits of every position.
-std::vector<float> run_logits(const Model &m, const std::vector<int32_t> &tokens, const RunOptions &r) {
-  SessionOptions so;
-  so.n_ctx = static_cast<int64_t>(tokens.size());
-  so.n_threads = r.threads;
-  so.cache_type = r.cache;
-  so.unfused = r.unfused;
-  so.n_batch = r.n_batch;
-  so.v4_numerics = r.numerics;
-  Session s(m, so);
-  const int64_t n = static_cast<int64_t>(tokens.size()), step = r.chunk > 0 ? r.chunk : n;
-  std::vector<float> out;
-  std::vector<uint8_t> all(static_cast<size_t>(n), 1);
-  for (int64_t i = 0; i < n; i += step) {
-    const int64_t len = std::min(step, n - i);
-    s.eval(tokens.data() + i, len, all.data());
-    out.insert(out.end(), s.logits().begin(), s.logits().end());
-  }
-  return out;
-}
-
 struct Case {
   const char *model;
   const char *reference;
@@ -67,7 +33,7 @@ class Deepseek4Golden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Deepseek4Golden, MatchesReferenceInAllModes) {
   const Case c = GetParam();
-  auto m = load(c.model);
+  auto m = load_testdata_model(c.model);
   const auto tokens = read_token_file(testdata_path(std::string("models/") + c.model + ".tokens"));
   const auto ref = read_f32(testdata_path(std::string("models/") + c.reference));
   const int64_t V = m->arch()->n_vocab(), n = static_cast<int64_t>(tokens.size());
@@ -113,7 +79,7 @@ INSTANTIATE_TEST_SUITE_P(Models, Deepseek4Golden,
 // llama.cpp's own logits of the MXFP4 file come from int8-rounded activations (README): with
 // the same rounding, compare loosely (rel L2 <= 0.15, argmax >= 85 %), not elementwise.
 TEST(Deepseek4Golden, Int8ActivationsMatchLlamaCppLogits) {
-  auto m = load("dsv4-tiny-b-mxfp4");
+  auto m = load_testdata_model("dsv4-tiny-b-mxfp4");
   const auto tokens = read_token_file(testdata_path("models/dsv4-tiny-b-mxfp4.tokens"));
   const auto ref = read_f32(testdata_path("models/dsv4-tiny-b-mxfp4.logits.f32"));
   const int64_t n = static_cast<int64_t>(tokens.size()), V = m->arch()->n_vocab();
@@ -134,7 +100,7 @@ TEST(Deepseek4Golden, Int8ActivationsMatchLlamaCppLogits) {
 }
 
 TEST(Deepseek4Golden, TraceMatchesFloat64Reference) {
-  auto m = load("dsv4-tiny-f32");
+  auto m = load_testdata_model("dsv4-tiny-f32");
   const auto records = read_trace(testdata_path("models/dsv4-tiny-f32.trace.bin"));
   auto tokens = read_token_file(testdata_path("models/dsv4-tiny-f32.tokens"));
   tokens.resize(4);
@@ -166,7 +132,7 @@ TEST(Deepseek4Golden, TraceMatchesFloat64Reference) {
 
 // DSV4_UNFUSED=1 in the environment selects the same unfused path as the session flag.
 TEST(Deepseek4Golden, UnfusedEnvironmentSwitch) {
-  auto m = load("dsv4-tiny-f32");
+  auto m = load_testdata_model("dsv4-tiny-f32");
   auto tokens = read_token_file(testdata_path("models/dsv4-tiny-f32.tokens"));
   tokens.resize(40);
   RunOptions flag;
@@ -180,7 +146,7 @@ TEST(Deepseek4Golden, UnfusedEnvironmentSwitch) {
 }
 
 TEST(Deepseek4Golden, ThreadCountDoesNotChangeBits) {
-  auto m = load("dsv4-tiny-b-mxfp4");
+  auto m = load_testdata_model("dsv4-tiny-b-mxfp4");
   const auto tokens = read_token_file(testdata_path("models/dsv4-tiny-b-mxfp4.tokens"));
   RunOptions one, three;
   one.threads = 1;
@@ -191,7 +157,7 @@ TEST(Deepseek4Golden, ThreadCountDoesNotChangeBits) {
 
 // bf16 and packed fp8 caches round what they store; the logits stay close.
 TEST(Deepseek4Golden, CompactCachesStayClose) {
-  auto m = load("dsv4-tiny-f32");
+  auto m = load_testdata_model("dsv4-tiny-f32");
   const auto tokens = read_token_file(testdata_path("models/dsv4-tiny-f32.tokens"));
   const auto ref = read_f32(testdata_path("models/dsv4-tiny-f32.logits.f32"));
   const int64_t n = static_cast<int64_t>(tokens.size()), V = m->arch()->n_vocab();
@@ -213,7 +179,7 @@ TEST(Deepseek4Golden, CompactCachesStayClose) {
 // DeepSeek's own numerics: each option changes the logits (by about the amount the README
 // measures) and keeps them finite; batch and token-by-token still agree bitwise.
 TEST(Deepseek4Golden, DeepSeekNumericsOptions) {
-  auto m = load("dsv4-tiny-f32");
+  auto m = load_testdata_model("dsv4-tiny-f32");
   auto tokens = read_token_file(testdata_path("models/dsv4-tiny-f32.tokens"));
   tokens.resize(200);
   const int64_t n = static_cast<int64_t>(tokens.size()), V = m->arch()->n_vocab();
@@ -238,7 +204,7 @@ TEST(Deepseek4Golden, DeepSeekNumericsOptions) {
 // inside and on the edges of windows (16), CSA blocks (4), HCA blocks and snapshots (128).
 TEST(Deepseek4Golden, TruncateMatchesFreshSession) {
   for (const char *name : {"dsv4-tiny-f32", "dsv4-tiny-b-mxfp4"}) {
-    auto m = load(name);
+    auto m = load_testdata_model(name);
     const auto tokens = read_token_file(testdata_path(std::string("models/") + name + ".tokens"));
     const auto ref = read_f32(testdata_path(std::string("models/") + name +
                                             (std::string(name) == "dsv4-tiny-f32" ? ".logits.f32" : ".ref.logits.f32")));
@@ -277,7 +243,7 @@ TEST(Deepseek4Golden, TruncateMatchesFreshSession) {
 // A cancelled eval leaves the state consistent: the tokens of finished batches stay and the
 // next eval continues exactly.
 TEST(Deepseek4Golden, CancelledEvalResumesExactly) {
-  auto m = load("dsv4-tiny-f32");
+  auto m = load_testdata_model("dsv4-tiny-f32");
   const auto tokens = read_token_file(testdata_path("models/dsv4-tiny-f32.tokens"));
   const int64_t n = static_cast<int64_t>(tokens.size()), V = m->arch()->n_vocab();
   const auto want = run_logits(*m, tokens, RunOptions{});
@@ -306,7 +272,7 @@ TEST(Deepseek4Golden, CancelledEvalResumesExactly) {
 // The session allocates exactly what the plan computed from the configuration.
 TEST(Deepseek4Golden, StateAllocatesWhatThePlanSays) {
   for (const char *name : {"dsv4-tiny-f32", "dsv4-tiny-b-mxfp4"}) {
-    auto m = load(name);
+    auto m = load_testdata_model(name);
     const Deepseek4Config c = Deepseek4Config::from_gguf(m->file());
     for (CacheType t : {CacheType::kF32, CacheType::kBF16, CacheType::kFP8})
       for (int64_t n_ctx : {1, 270, 1000}) {
@@ -327,7 +293,7 @@ TEST(Deepseek4Golden, StateAllocatesWhatThePlanSays) {
 }
 
 TEST(Deepseek4Golden, MemoryLimitIsCheckedBeforeAllocating) {
-  auto m = load("dsv4-tiny-f32");
+  auto m = load_testdata_model("dsv4-tiny-f32");
   SessionOptions so;
   so.n_ctx = 1 << 20;
   so.memory_limit = 64 << 20;

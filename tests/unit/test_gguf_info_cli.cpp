@@ -2,12 +2,8 @@
 // line on stderr; a bad command line gives exit 2.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <cstdlib>
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "common/testdata.h"
 #include "test_gguf_util.h"
@@ -15,28 +11,7 @@
 namespace dsv4::test {
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-RunResult run_info(const std::string &dir, const std::string &args) {
-  const std::string out = dir + "/stdout", err = dir + "/stderr";
-  const std::string cmd = "'" + binary_path("dsv4") + "' info " + args + " >'" + out + "' 2>'" + err + "'";
-  const int rc = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+CliResult run_info(const std::string &dir, const std::string &args) { return run_cli("info " + args, dir); }
 
 size_t count_lines(const std::string &s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
 
@@ -61,7 +36,7 @@ TEST_F(GgufInfoCli, DescribesAnyFile) {
   g.tensor("w", GGML_IQ2_XXS, {512, 3}).tensor("b", GGML_F32, {7});
   const std::string p = dir_ + "/any.gguf";
   write_file(p, g.bytes());
-  const RunResult r = run_info(dir_, "--model '" + p + "'");
+  const CliResult r = run_info(dir_, "--model '" + p + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   for (const char *line : {"version\t3\n", "alignment\t32\n", "splits\t1\n", "kv_count\t3\n",
@@ -88,14 +63,14 @@ TEST_F(GgufInfoCli, MalformedFilesExitOneWithOneLine) {
     SCOPED_TRACE(name);
     const std::string p = dir_ + "/" + name + ".gguf";
     write_file(p, bytes);
-    const RunResult r = run_info(dir_, "--model '" + p + "'");
+    const CliResult r = run_info(dir_, "--model '" + p + "'");
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(count_lines(r.err), 1u) << r.err;
     EXPECT_NE(r.err.find("DSV4_ERR_FORMAT"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(p), std::string::npos) << r.err;
   }
-  const RunResult missing = run_info(dir_, "--model '" + dir_ + "/absent.gguf'");
+  const CliResult missing = run_info(dir_, "--model '" + dir_ + "/absent.gguf'");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(count_lines(missing.err), 1u);
   EXPECT_NE(missing.err.find("DSV4_ERR_IO"), std::string::npos) << missing.err;
@@ -110,7 +85,7 @@ TEST_F(GgufInfoCli, UsageErrorsExitTwo) {
 TEST_F(GgufInfoCli, TestdataModels) {
   const std::string p = testdata_path("models/dsv4-tiny-b-mxfp4.gguf");
   if (!std::filesystem::exists(p)) GTEST_SKIP() << "missing " << p;
-  const RunResult r = run_info(dir_, "--model '" + p + "'");
+  const CliResult r = run_info(dir_, "--model '" + p + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char *needle : {"type_total\tmxfp4\t", "type_total\ti32\t", "kv\tgeneral.architecture\tstring\tdeepseek4\n"})
     EXPECT_NE(r.out.find(needle), std::string::npos) << needle;

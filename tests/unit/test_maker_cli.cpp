@@ -2,30 +2,14 @@
 // lines exit 2, and the file equals what the library writes for the same options.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "common/testdata.h"
 #include "model/maker/maker.h"
 
 namespace dsv4::test {
 namespace {
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class MakerCli : public ::testing::Test {
  protected:
@@ -36,22 +20,13 @@ class MakerCli : public ::testing::Test {
   void TearDown() override {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
-  RunResult run(const std::string &args) const {
-    const std::string out = dir_ + "/stdout", err = dir_ + "/stderr";
-    const std::string cmd = "'" + binary_path("dsv4") + "' make-model " + args + " >'" + out + "' 2>'" + err + "'";
-    const int rc = std::system(cmd.c_str());
-    RunResult r;
-    r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-  }
+  CliResult run(const std::string &args) const { return run_cli("make-model " + args, dir_); }
   std::string dir_;
 };
 
 TEST_F(MakerCli, WritesTheSameFileAsTheLibrary) {
   const std::string path = dir_ + "/cli.gguf";
-  const RunResult r = run("--arch deepseek4 --preset tiny --type q8_0 --seed 11 --threads 3 --out '" + path + "'");
+  const CliResult r = run("--arch deepseek4 --preset tiny --type q8_0 --seed 11 --threads 3 --out '" + path + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, path + "\n");
   EXPECT_NE(r.err.find("100%"), std::string::npos) << r.err;
@@ -73,7 +48,7 @@ TEST_F(MakerCli, ConfigFileAndQuiet) {
     "qk_nope_head_dim": 16, "qk_rope_head_dim": 8, "v_head_dim": 16, "vocab_size": 400,
     "n_routed_experts": 4, "n_shared_experts": 1, "num_experts_per_tok": 2, "moe_intermediate_size": 32,
     "scoring_func": "sigmoid", "n_group": 2, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 2.5})";
-  const RunResult r = run("--arch deepseek2 --config '" + cfg + "' --type q4_k_m --quiet --out '" + dir_ + "/c.gguf'");
+  const CliResult r = run("--arch deepseek2 --config '" + cfg + "' --type q4_k_m --quiet --out '" + dir_ + "/c.gguf'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find('%'), std::string::npos) << r.err;  // --quiet: no progress lines
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/c.gguf"));
@@ -86,10 +61,10 @@ TEST_F(MakerCli, UsageErrors) {
   EXPECT_EQ(run("--arch deepseek2 --out x.gguf").exit_code, 2);                     // neither preset nor config
   EXPECT_EQ(run("--arch deepseek2 --preset tiny --config c.json --out x.gguf").exit_code, 2);  // both
   EXPECT_EQ(run("--arch deepseek2 --preset tiny").exit_code, 2);                     // no --out
-  const RunResult help = run("--help");
+  const CliResult help = run("--help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("bench-v2lite16"), std::string::npos);
-  const RunResult io = run("--arch deepseek2 --preset tiny --vocab /nonexistent.gguf --out '" + dir_ + "/v.gguf'");
+  const CliResult io = run("--arch deepseek2 --preset tiny --vocab /nonexistent.gguf --out '" + dir_ + "/v.gguf'");
   EXPECT_EQ(io.exit_code, 1);
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/v.gguf"));
 }

@@ -6,10 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <regex>
-#include <cstdlib>
-#include <sys/wait.h>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "common/testdata.h"
@@ -17,29 +14,12 @@
 namespace dsv4 {
 namespace {
 
-std::string slurp(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Output {
-  int code = -1;
-  std::string out, err;
-};
-
 // Runs the dsv4 binary with args (already shell-quoted), stdin from `input`.
-Output run_cli(const std::string &args, const std::string &input = "") {
+test::CliResult run_cli(const std::string &args, const std::string &input = "") {
   const std::string dir = test::make_temp_dir("run-cli");
-  const std::string in = dir + "/in", out = dir + "/out", err = dir + "/err";
+  const std::string in = dir + "/in";
   std::ofstream(in, std::ios::binary) << input;
-  const std::string cmd = "'" + test::binary_path("dsv4") + "' " + args + " <'" + in + "' >'" + out + "' 2>'" + err + "'";
-  Output o;
-  const int status = std::system(cmd.c_str());
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  o.out = slurp(out);
-  o.err = slurp(err);
+  test::CliResult o = test::run_cli(args, dir, in);
   std::filesystem::remove_all(dir);
   return o;
 }
@@ -47,8 +27,8 @@ Output run_cli(const std::string &args, const std::string &input = "") {
 const std::string kModel = "--model '" + test::testdata_path("models/ds3-tiny-f32.gguf") + "'";
 
 TEST(RunCli, StreamsOnlyTheGeneratedTextAndReportsSpeedsAndExperts) {
-  const Output a = run_cli("run " + kModel + " --prompt 'def fibonacci(n):' -n 24 --seed 5 --temp 0.9");
-  ASSERT_EQ(a.code, 0) << a.err;
+  const test::CliResult a = run_cli("run " + kModel + " --prompt 'def fibonacci(n):' -n 24 --seed 5 --temp 0.9");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
   EXPECT_FALSE(a.out.empty());
   EXPECT_EQ(a.out.find("def fibonacci(n):"), std::string::npos) << "the prompt must not be echoed";
   EXPECT_NE(a.err.find("prompt:"), std::string::npos) << a.err;
@@ -60,25 +40,25 @@ TEST(RunCli, StreamsOnlyTheGeneratedTextAndReportsSpeedsAndExperts) {
     EXPECT_NE(a.err.find(layer), std::string::npos) << a.err;
   EXPECT_NE(a.err.find("/16 used"), std::string::npos) << a.err;
 
-  const Output b = run_cli("run " + kModel + " --prompt 'def fibonacci(n):' -n 24 --seed 5 --temp 0.9");
+  const test::CliResult b = run_cli("run " + kModel + " --prompt 'def fibonacci(n):' -n 24 --seed 5 --temp 0.9");
   EXPECT_EQ(a.out, b.out) << "the same seed must give the same text";
-  const Output c = run_cli("run " + kModel + " --prompt 'def fibonacci(n):' -n 24 --seed 6 --temp 0.9");
+  const test::CliResult c = run_cli("run " + kModel + " --prompt 'def fibonacci(n):' -n 24 --seed 6 --temp 0.9");
   EXPECT_NE(a.out, c.out);
 }
 
 TEST(RunCli, ChatLayoutAndUsageErrors) {
-  const Output chat = run_cli("run " + kModel + " --prompt 'Hi' --chat -n 8 --temp 0");
-  EXPECT_EQ(chat.code, 0) << chat.err;
+  const test::CliResult chat = run_cli("run " + kModel + " --prompt 'Hi' --chat -n 8 --temp 0");
+  EXPECT_EQ(chat.exit_code, 0) << chat.err;
   EXPECT_NE(chat.err.find("generation: 8 tokens"), std::string::npos) << chat.err;
-  EXPECT_EQ(run_cli("run " + kModel).code, 2);                                      // no --prompt
-  EXPECT_EQ(run_cli("run " + kModel + " --prompt x --top-p 7").code, 1);           // rejected by the library
-  EXPECT_EQ(run_cli("run " + kModel + " --prompt x --think").code, 2);             // --think needs --chat
-  EXPECT_EQ(run_cli("run " + kModel + " --prompt x --tmep 1").code, 2);            // unknown flag
+  EXPECT_EQ(run_cli("run " + kModel).exit_code, 2);                                 // no --prompt
+  EXPECT_EQ(run_cli("run " + kModel + " --prompt x --top-p 7").exit_code, 1);      // rejected by the library
+  EXPECT_EQ(run_cli("run " + kModel + " --prompt x --think").exit_code, 2);        // --think needs --chat
+  EXPECT_EQ(run_cli("run " + kModel + " --prompt x --tmep 1").exit_code, 2);       // unknown flag
 }
 
 TEST(ChatCli, TakesTurnsFromStdinAndReusesTheConversation) {
-  const Output o = run_cli("chat " + kModel + " -n 6 --seed 1", "Hello\nHow are you?\n/reset\nAgain\n");
-  ASSERT_EQ(o.code, 0) << o.err;
+  const test::CliResult o = run_cli("chat " + kModel + " -n 6 --seed 1", "Hello\nHow are you?\n/reset\nAgain\n");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
   size_t turns = 0;
   for (size_t at = o.err.find("[6 tokens"); at != std::string::npos; at = o.err.find("[6 tokens", at + 1)) ++turns;
   EXPECT_EQ(turns, 3u) << o.err;
