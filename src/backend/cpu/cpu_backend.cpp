@@ -296,13 +296,19 @@ class CpuBackend final : public Backend {
     const int64_t block = std::max<int64_t>(1, kMlaQueryRows / H);
     for (int64_t t0 = 0; t0 < T; t0 += block) {
       const int64_t tn = std::min(block, T - t0), nq = tn * H;
-      scores_buf.resize(static_cast<size_t>(nq * S));
+      // Only the keys some query of this block sees: causal prefill skips the masked half.
+      int64_t sb = 0;
+      for (int64_t t = t0; t < t0 + tn; ++t) sb = std::max(sb, p.n_keys[t]);
+      WeightView kb = keys, vb = values;
+      kb.ne1 = sb;
+      vb.ne0 = sb;  // rows keep their stride S (row_bytes)
+      scores_buf.resize(static_cast<size_t>(nq * sb));
       float *scores = scores_buf.data();
-      matmul(keys, ConstRows{p.q.row(t0), nq, row}, Rows{scores, nq, S}, pool);
+      matmul(kb, ConstRows{p.q.row(t0), nq, row}, Rows{scores, nq, sb}, pool);
       parallel_for(pool, nq, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; ++i) softmax_row(scores + i * S, p.n_keys[t0 + i / H], S, p.scale);
+        for (int64_t i = i0; i < i1; ++i) softmax_row(scores + i * sb, p.n_keys[t0 + i / H], sb, p.scale);
       });
-      matmul(values, ConstRows{scores, nq, S}, Rows{p.out.row(t0), nq, dl}, pool);
+      matmul(vb, ConstRows{scores, nq, sb}, Rows{p.out.row(t0), nq, dl}, pool);
     }
   }
 
