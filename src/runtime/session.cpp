@@ -24,6 +24,11 @@ Session::Session(const Model &model, const SessionOptions &o)
     : model_(model), arch_(require_arch(model)), memory_limit_(resolve_memory_limit(o.memory_limit)) {
   n_ctx_ = o.n_ctx > 0 ? o.n_ctx : std::min<int64_t>(arch_.n_ctx_train() > 0 ? arch_.n_ctx_train() : 4096, 4096);
   if (o.n_ctx < 0) fail(DSV4_ERR_INVALID_ARGUMENT, "n_ctx must be >= 0");
+  // Bounds the size products of the memory plan (layers x n_ctx x row, ...) far below 2^64: a
+  // larger n_ctx could wrap them to a small plan that passes the check, then index past the cache.
+  constexpr int64_t kMaxCtx = int64_t{1} << 32;
+  if (n_ctx_ > kMaxCtx)
+    fail(DSV4_ERR_INVALID_ARGUMENT, "n_ctx " + std::to_string(n_ctx_) + " is more than " + std::to_string(kMaxCtx));
   n_batch_ = o.n_batch > 0 ? o.n_batch : 512;
   int threads = o.n_threads > 0 ? o.n_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (threads > 1024) fail(DSV4_ERR_INVALID_ARGUMENT, "n_threads " + std::to_string(threads) + " is more than 1024");
@@ -63,14 +68,15 @@ uint64_t Session::state_bytes() const { return state_->allocated_bytes(); }
 
 void Session::eval(const int32_t *tokens, int64_t n, const uint8_t *mask, const TraceHook *trace, bool clear_cancel) {
   if (n <= 0) fail(DSV4_ERR_INVALID_ARGUMENT, "no tokens to evaluate");
+  // The length check first (and without overflow: n may be huge): it bounds the token reads.
+  if (n > n_ctx_ - length())
+    fail(DSV4_ERR_CONTEXT_FULL, "context full: " + std::to_string(length()) + " tokens + " + std::to_string(n) +
+                                    " new exceed n_ctx " + std::to_string(n_ctx_));
   const int64_t V = arch_.n_vocab();
   for (int64_t i = 0; i < n; ++i)
     if (tokens[i] < 0 || tokens[i] >= V)
       fail(DSV4_ERR_TOKEN_OUT_OF_RANGE, "token " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
                                             " is outside the vocabulary [0, " + std::to_string(V) + ")");
-  if (length() + n > n_ctx_)
-    fail(DSV4_ERR_CONTEXT_FULL, "context full: " + std::to_string(length()) + " tokens + " + std::to_string(n) +
-                                    " new exceed n_ctx " + std::to_string(n_ctx_));
   if (clear_cancel) cancel_.store(false, std::memory_order_relaxed);
   if (resync_) make_whole();
 

@@ -139,6 +139,23 @@ TEST(Deepseek2Golden, BadInputLeavesSessionUsable) {
   EXPECT_EQ(s.length(), 3);
 }
 
+// A huge n_ctx must not wrap the memory plan's products (n_layer * n_ctx * row * 4) to a small
+// number that passes the check and leaves an undersized cache.
+TEST(Deepseek2Golden, HugeContextIsRejectedNotWrapped) {
+  auto m = load_testdata_model("ds2lite-tiny-f32");
+  for (int64_t n_ctx : {int64_t{1} << 62, int64_t{1} << 60, (int64_t{1} << 32) + 1}) {
+    SessionOptions so;
+    so.n_ctx = n_ctx;
+    so.n_threads = 1;
+    try {
+      Session s(*m, so);
+      FAIL() << "n_ctx " << n_ctx << " was accepted";
+    } catch (const Error &e) {
+      EXPECT_EQ(e.status(), DSV4_ERR_INVALID_ARGUMENT) << e.message();
+    }
+  }
+}
+
 TEST(Deepseek2Golden, TruncateThenReevaluateMatchesFresh) {
   auto m = load_testdata_model("ds3-tiny-f32");
   const auto tokens = read_token_file(testdata_path("models/ds3-tiny-f32.tokens"));

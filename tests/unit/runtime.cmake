@@ -2,6 +2,7 @@
 dsv4_add_test(test_sampler SOURCES unit/test_sampler.cpp LABELS unit)
 dsv4_add_test(test_chat_format SOURCES unit/test_chat_format.cpp LABELS unit)
 dsv4_add_test(test_generate SOURCES unit/test_generate.cpp LABELS unit)
+dsv4_add_test(test_thread_pool SOURCES unit/test_thread_pool.cpp LABELS unit)
 dsv4_add_test(test_run_cli SOURCES unit/test_run_cli.cpp LABELS unit)
 add_dependencies(test_run_cli dsv4_cli)  # runs the dsv4 binary
 

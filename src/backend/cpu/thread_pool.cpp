@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include <utility>
+
 #include "backend/cpu/matmul_options.h"
 
 namespace dsv4 {
@@ -30,9 +32,15 @@ void ThreadPool::run(const std::function<void(int)> &fn) {
   }
   // Workers compute with the starting thread's matmul options (matmul_options.h).
   const MatmulOptions opts = current_matmul_options();
-  const std::function<void(int)> job = [&fn, &opts](int i) {
-    MatmulScope scope(opts);
-    fn(i);
+  // Exceptions are caught on every thread: `job` and `fn` must outlive the workers' use of them.
+  const std::function<void(int)> job = [this, &fn, &opts](int i) {
+    try {
+      MatmulScope scope(opts);
+      fn(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
   };
   job_ = &job;
   pending_.store(n_threads_ - 1, std::memory_order_relaxed);
@@ -42,7 +50,7 @@ void ThreadPool::run(const std::function<void(int)> &fn) {
     generation_.fetch_add(1, std::memory_order_release);
   }
   if (sleeping_.load(std::memory_order_acquire) > 0) wake_.notify_all();
-  fn(0);
+  job(0);
   for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
     if (i < kSpinIterations) {
       _mm_pause();
@@ -57,6 +65,10 @@ void ThreadPool::run(const std::function<void(int)> &fn) {
     break;
   }
   job_ = nullptr;
+  if (error_) {  // every worker is done with this run: no lock needed
+    std::exception_ptr e = std::exchange(error_, nullptr);
+    std::rethrow_exception(e);
+  }
 }
 
 void ThreadPool::worker(int index) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -25,7 +26,8 @@ class ThreadPool {
   ThreadPool &operator=(const ThreadPool &) = delete;
 
   int size() const { return n_threads_; }
-  // Runs fn(thread_index) on every thread (the caller runs index 0) and waits for all.
+  // Runs fn(thread_index) on every thread (the caller runs index 0) and waits for all, also when
+  // some fn throws; then rethrows the first exception (a worker's would otherwise terminate).
   void run(const std::function<void(int)> &fn);
 
  private:
@@ -42,6 +44,7 @@ class ThreadPool {
   std::atomic<int> sleeping_{0};   // workers blocked on wake_
   std::atomic<bool> caller_sleeping_{false};
   std::atomic<bool> stop_{false};
+  std::exception_ptr error_;       // the first exception of the current run; guarded by mutex_
 };
 
 // Calls fn(begin, end) over [0, n) split into one contiguous range per thread (pool may be null).
