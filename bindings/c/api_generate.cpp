@@ -1,5 +1,6 @@
 // C ABI: generation (sampling parameters, streaming, stop conditions) and expert statistics.
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -96,6 +97,8 @@ dsv4_status dsv4_generate(dsv4_session *session, const int32_t *prompt, size_t n
   const dsv4_status status = guard([&] {
     require(session != nullptr, "session is NULL");
     require(prompt != nullptr || n_prompt == 0, "prompt is NULL");
+    // Larger counts turn negative as int64_t and got past the checks (emptying the session).
+    require(n_prompt <= static_cast<size_t>(INT64_MAX), "n_prompt is larger than INT64_MAX");
     require(!result || (result->struct_size >= sizeof(uint32_t) && result->struct_size <= sizeof(dsv4_generate_result)),
             "dsv4_generate_result.struct_size must be set to sizeof(dsv4_generate_result)");
     const dsv4::GenerateOptions o = to_generate_options(params);

@@ -40,6 +40,9 @@ dsv4_status dsv4_session_init(const dsv4_model *model, const dsv4_session_params
         dsv4::capi::read_params(params, dsv4_session_params_default(), "dsv4_session_params");
     if (p.cache_type > DSV4_CACHE_FP8)
       dsv4::fail(DSV4_ERR_INVALID_ARGUMENT, "cache_type " + std::to_string(p.cache_type) + " is not a DSV4_CACHE_* value");
+    // Checked before the cast to int32_t, which would turn values >= 2^31 into "all threads".
+    if (p.n_threads > 1024)
+      dsv4::fail(DSV4_ERR_INVALID_ARGUMENT, "n_threads " + std::to_string(p.n_threads) + " is more than 1024");
     dsv4::SessionOptions o;
     o.n_ctx = p.n_ctx;
     o.n_threads = static_cast<int32_t>(p.n_threads);

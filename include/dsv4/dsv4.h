@@ -304,8 +304,8 @@ enum {
 
 typedef struct dsv4_session_params {
   uint32_t struct_size;        /* sizeof(dsv4_session_params) */
-  uint32_t n_threads;          /* 0 (default): all hardware threads */
-  int64_t n_ctx;               /* positions; 0 (default): min(training context, 4096) */
+  uint32_t n_threads;          /* 0 (default): all hardware threads; at most 1024 */
+  int64_t n_ctx;               /* positions, 0 .. 2^32; 0 (default): min(training context, 4096) */
   uint32_t cache_type;         /* DSV4_CACHE_* (default F32) */
   uint32_t n_batch;            /* tokens per internal forward call; 0 (default): 512 */
   uint64_t memory_limit_bytes; /* 0 (default): MemAvailable */

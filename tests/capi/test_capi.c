@@ -202,6 +202,17 @@ static void test_model(const char *dir) {
     sp = dsv4_session_params_default();
     sp.cache_type = 77;
     CHECK(dsv4_session_init(m, &sp, &s) == DSV4_ERR_INVALID_ARGUMENT);
+    /* An n_ctx whose memory plan wraps uint64 to a few bytes (1280 * n_ctx == 256 mod 2^64 for
+     * this model) must not pass the limit check and give a session with a tiny cache. */
+    sp = dsv4_session_params_default();
+    sp.n_ctx = 57646075230342349LL;
+    CHECK(dsv4_session_init(m, &sp, &s) == DSV4_ERR_INVALID_ARGUMENT);
+    CHECK(s == NULL);
+    /* n_threads >= 2^31 is not "all threads". */
+    sp = dsv4_session_params_default();
+    sp.n_threads = 0xFFFFFFFFu;
+    CHECK(dsv4_session_init(m, &sp, &s) == DSV4_ERR_INVALID_ARGUMENT);
+    CHECK(s == NULL);
     sp = dsv4_session_params_default();
     CHECK(sp.activations == DSV4_ACTIVATIONS_INT8 && sp.isa == DSV4_ISA_AUTO);
     sp.isa = 9;
@@ -346,6 +357,13 @@ static void test_text(const char *dir) {
     CHECK(dsv4_generate(s, ids, n, &gp, &res, stop_now, NULL) == DSV4_CANCELLED);
     CHECK(res.stop_reason == DSV4_STOP_CALLBACK);
     CHECK(dsv4_generate(NULL, ids, n, &gp, &res, count_tokens, &n_seen) == DSV4_ERR_INVALID_ARGUMENT);
+    {
+      /* A prompt count past INT64_MAX is rejected before work and leaves the session as it was. */
+      int64_t before = -1, after = -2;
+      CHECK(dsv4_session_length(s, &before) == DSV4_OK && before > 0);
+      CHECK(dsv4_generate(s, ids, (size_t)-1, &gp, &res, count_tokens, &n_seen) == DSV4_ERR_INVALID_ARGUMENT);
+      CHECK(dsv4_session_length(s, &after) == DSV4_OK && after == before);
+    }
     CHECK(dsv4_session_expert_counts(s, counts, 512, &need, &n_layer, &n_expert) == DSV4_OK);
     CHECK(n_layer == 4 && n_expert == 16 && need == 64);
     CHECK(dsv4_session_expert_counts(s, counts, 1, &need, &n_layer, &n_expert) == DSV4_ERR_BUFFER_TOO_SMALL);
