@@ -126,15 +126,7 @@ std::vector<TensorPlan> plan_deepseek4_tensors(const Deepseek4Shape &c) {
       b.role = Role::kBias;
       t.push_back(std::move(b));
     }
-    t.push_back(plan_matrix(blk(il, "ffn_gate_exps.weight"), {D, I, E}, Role::kRoutedExperts));
-    t.push_back(plan_matrix(blk(il, "ffn_up_exps.weight"), {D, I, E}, Role::kRoutedExperts));
-    t.push_back(plan_matrix(blk(il, "ffn_down_exps.weight"), {I, D, E}, Role::kRoutedExperts));
-    if (c.n_expert_shared > 0) {
-      const int64_t S = I * c.n_expert_shared;
-      t.push_back(plan_matrix(blk(il, "ffn_gate_shexp.weight"), {D, S}));
-      t.push_back(plan_matrix(blk(il, "ffn_up_shexp.weight"), {D, S}));
-      t.push_back(plan_matrix(blk(il, "ffn_down_shexp.weight"), {S, D}));
-    }
+    append_expert_tensors(t, il, D, I, E, c.n_expert_shared);
   }
   return t;
 }

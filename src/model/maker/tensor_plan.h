@@ -67,6 +67,10 @@ std::string blk(int64_t il, const char *rest);  // "blk.<il>.<rest>"
 TensorPlan plan_matrix(std::string name, std::vector<int64_t> ne, Role role = Role::kMatrix);  // N(0, 1/ne0)
 TensorPlan plan_norm(std::string name, int64_t n);                                            // 1 + N(0, 0.01)
 TensorPlan plan_f32(std::string name, std::vector<int64_t> ne, Init init);  // F32 under every mix
+// The routed experts (gate, up, down stacks of n_expert) and, when n_shared > 0, the shared
+// expert of layer il, in the order both converters write them.
+void append_expert_tensors(std::vector<TensorPlan> &t, int64_t il, int64_t n_embd, int64_t n_ff_exp,
+                           int64_t n_expert, int64_t n_shared);
 TensorPlan plan_embedding(int64_t n_embd, int64_t n_vocab);  // token_embd ~ N(0, 1)
 // output ~ N(0, 4/D) as in ../shared/testdata, so logits are O(1)–O(10).
 TensorPlan plan_output(int64_t n_embd, int64_t n_vocab);
