@@ -44,10 +44,11 @@ struct Layer {
 
 // Scratch of the forward pass, kept with the state so decode steps do not allocate.
 struct Scratch {
-  std::vector<float> x, cur, qa, q, kv, qabs, lat, o, tmp, router, moe_g, moe_u, moe_h, moe_y, moe_x, slots, sh_g,
-      sh_u, sh_h;
+  std::vector<float> x, cur, qa, q, kv, qabs, lat, o, tmp, router, moe_g, moe_u, moe_y, moe_x, slots, sh_g, sh_u;
   std::vector<int32_t> experts;
   std::vector<int64_t> first, fill, order;  // MoE slots grouped by expert
+  std::vector<int64_t> out_rows;             // rows whose logits are wanted
+  std::vector<float> head;                   // their final hidden states
   std::vector<float> weights;
   std::vector<int64_t> n_keys;
 };
@@ -145,6 +146,7 @@ class Deepseek2Model final : public ArchModel {
     }
     rope_freqs_ = yarn_rope_freqs(c.d_rope, c.rope_base, c.yarn ? c.yarn_factor : 1.0f, c.yarn_orig_ctx,
                                   c.yarn_beta_fast, c.yarn_beta_slow);
+    kq_scale_ = c.kq_scale();
     route_.gating = c.gating;
     route_.n_expert = c.n_expert;
     route_.n_used = c.n_expert_used;
@@ -202,11 +204,13 @@ class Deepseek2Model final : public ArchModel {
       layer_forward(il, st, b, s, opts);
     }
     // Output rows only: [n_out, D] -> output_norm -> [n_out, n_vocab]
-    std::vector<int64_t> out_rows;
+    std::vector<int64_t> &out_rows = s.out_rows;
+    out_rows.clear();
     for (int64_t t = 0; t < T; ++t)
       if (b.output[static_cast<size_t>(t)]) out_rows.push_back(t);
     const int64_t n_out = static_cast<int64_t>(out_rows.size());
-    std::vector<float> h(static_cast<size_t>(n_out * D));
+    std::vector<float> &h = s.head;
+    h.resize(static_cast<size_t>(n_out * D));
     for (int64_t i = 0; i < n_out; ++i)
       std::memcpy(h.data() + i * D, s.x.data() + out_rows[static_cast<size_t>(i)] * D, static_cast<size_t>(D) * 4);
     be_.rms_norm(crows(h, n_out, D), D, output_norm_.data(), c_.rms_eps, rows(h, n_out, D));
@@ -218,34 +222,37 @@ class Deepseek2Model final : public ArchModel {
   static void trace(const ForwardOptions &o, const std::string &name, const float *data, int64_t r, int64_t cols) {
     if (o.trace && *o.trace) (*o.trace)(name, data, r, cols);
   }
+  // Per-layer intermediates: the name is only built when a hook listens (not per token otherwise).
+  static void trace(const ForwardOptions &o, int64_t il, const char *what, const float *data, int64_t r, int64_t cols) {
+    if (o.trace && *o.trace) (*o.trace)("blk." + std::to_string(il) + "." + what, data, r, cols);
+  }
 
   void layer_forward(int64_t il, Deepseek2State &st, const Batch &b, Scratch &s, const ForwardOptions &opts) const {
     const Layer &L = layers_[static_cast<size_t>(il)];
     const int64_t T = b.size(), D = c_.n_embd;
-    const std::string p = "blk." + std::to_string(il) + ".";
     s.cur.resize(static_cast<size_t>(T * D));
     s.tmp.resize(static_cast<size_t>(T * D));
 
     // Attention block: cur = attn_norm(x); x += MLA(cur)
     be_.rms_norm(crows(s.x, T, D), D, L.attn_norm.data(), c_.rms_eps, rows(s.cur, T, D));
-    trace(opts, p + "attn_norm", s.cur.data(), T, D);
+    trace(opts, il, "attn_norm", s.cur.data(), T, D);
     mla(L, il, st, b, s, opts.pool, opts.unfused);  // -> s.tmp [T, D]
-    trace(opts, p + "attn_out", s.tmp.data(), T, D);
+    trace(opts, il, "attn_out", s.tmp.data(), T, D);
     for (size_t i = 0; i < s.x.size(); ++i) s.x[i] += s.tmp[i];
-    trace(opts, p + "attn_resid", s.x.data(), T, D);
+    trace(opts, il, "attn_resid", s.x.data(), T, D);
 
     // FFN block: cur = ffn_norm(x); x += FFN(cur)
     be_.rms_norm(crows(s.x, T, D), D, L.ffn_norm.data(), c_.rms_eps, rows(s.cur, T, D));
-    trace(opts, p + "ffn_norm", s.cur.data(), T, D);
+    trace(opts, il, "ffn_norm", s.cur.data(), T, D);
     if (c_.is_moe_layer(il)) {
       moe(L, T, s, opts.pool);
       if (opts.expert_stats) opts.expert_stats->add(il, s.experts.data(), static_cast<int64_t>(s.experts.size()));
     } else {
       dense_ffn(L.ffn_gate, L.ffn_up, L.ffn_down, crows(s.cur, T, D), rows(s.tmp, T, D), s, opts.pool);
     }
-    trace(opts, p + "ffn_out", s.tmp.data(), T, D);
+    trace(opts, il, "ffn_out", s.tmp.data(), T, D);
     for (size_t i = 0; i < s.x.size(); ++i) s.x[i] += s.tmp[i];
-    trace(opts, p + "l_out", s.x.data(), T, D);
+    trace(opts, il, "l_out", s.x.data(), T, D);
   }
 
   // Multi-head latent attention, absorbed form (§3.3). Input s.cur [T, D]; output s.tmp [T, D].
@@ -307,7 +314,7 @@ class Deepseek2Model final : public ArchModel {
       mp.n_head = H;
       mp.d_latent = C;
       mp.d_rope = dr;
-      mp.scale = c_.kq_scale();
+      mp.scale = kq_scale_;
       mp.unfused = unfused;
       mp.q = ConstRows{s.qabs.data() + t0 * H * krow, t1 - t0, H * krow};
       const size_t base = st.offset(il, seq, 0);
@@ -422,6 +429,7 @@ class Deepseek2Model final : public ArchModel {
   std::vector<Layer> layers_;
   std::vector<float> rope_freqs_;
   MoeRouteParams route_;
+  float kq_scale_;  // m^2 / sqrt(d_qk), computed once
 };
 
 }  // namespace
