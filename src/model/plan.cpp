@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "format/ggml_type.h"
 #include "format/gguf.h"
+#include "model/arch/deepseek2.h"
 #include "model/arch/deepseek4_state.h"
 #include "model/config.h"
 
@@ -220,7 +221,7 @@ void add_deepseek4_session(MemoryPlan &plan, const Deepseek4Config &c, const Pla
                   {"compressor", s.compressor},
                   {"snapshots", s.snapshots},
                   {"scratch", deepseek4_scratch_bytes(c, o, nb)},
-                  {"logits", static_cast<uint64_t>(nb * c.n_vocab) * 4}};
+                  {"logits", session_logits_bytes(nb, c.n_vocab)}};
   plan.state_per_sequence = s.per_sequence();
 }
 
@@ -230,14 +231,9 @@ void add_deepseek2_session(MemoryPlan &plan, const Deepseek2Config &c, const Pla
   const uint64_t per = req.cache_type == CacheType::kF32 ? 4 : 2;
   const uint64_t cache = static_cast<uint64_t>(c.n_layer * req.context * (c.kv_lora_rank + c.d_rope)) * per;
   const int64_t T = std::min(req.n_batch, std::max<int64_t>(req.context, 1));
-  // The same estimate as Deepseek2Model::scratch_bytes.
-  const int64_t H = c.n_head, C = c.kv_lora_rank, dr = c.d_rope;
-  const int64_t ffn = std::max({c.n_ff, c.n_ff_exp, c.n_ff_exp * c.n_expert_shared});
-  const int64_t per_token = 3 * c.n_embd + c.q_lora_rank + H * c.d_qk() + (C + dr) + H * (C + dr) + H * C +
-                            H * c.d_v + 2 * c.n_expert + c.n_expert_used * (c.n_embd + 2) + 6 * ffn + c.n_embd * 2 + 2;
   plan.session = {{"kv_cache", cache},
-                  {"scratch", static_cast<uint64_t>(T * per_token) * 4},
-                  {"logits", static_cast<uint64_t>(T * c.n_vocab) * 4}};
+                  {"scratch", deepseek2_scratch_bytes(c, T, req.context)},
+                  {"logits", session_logits_bytes(T, c.n_vocab)}};
   plan.state_per_sequence = cache;
 }
 

@@ -45,8 +45,7 @@ Session::Session(const Model &model, const SessionOptions &o)
   matmul_.mode = o.int8_activations ? MatmulMode::kInt8 : MatmulMode::kExact;
   // The plan: decode state + scratch of one batch + its logits, checked before allocating.
   const int64_t n_b = std::min(n_batch_, n_ctx_);
-  planned_bytes_ = arch_.state_bytes(so) + arch_.scratch_bytes(n_b, so) +
-                   static_cast<uint64_t>(n_b) * static_cast<uint64_t>(arch_.n_vocab()) * 4;
+  planned_bytes_ = arch_.state_bytes(so) + arch_.scratch_bytes(n_b, so) + session_logits_bytes(n_b, arch_.n_vocab());
   check_memory_plan("a session with n_ctx " + std::to_string(n_ctx_), planned_bytes_, memory_limit_);
   state_ = arch_.new_state(so);
   pool_ = std::make_unique<ThreadPool>(threads);
@@ -82,7 +81,10 @@ void Session::eval(const int32_t *tokens, int64_t n, const uint8_t *mask, const 
 
   int64_t n_out = 0;
   for (int64_t i = 0; i < n; ++i) n_out += mask ? (mask[i] != 0) : (i == n - 1);
-  std::vector<float> out(static_cast<size_t>(n_out * V));
+  // Filled in a second buffer so the logits change only when the whole eval succeeds; both keep
+  // their capacity, so decode steps do not allocate.
+  std::vector<float> &out = logits_next_;
+  out.resize(static_cast<size_t>(n_out * V));
   int64_t out_row = 0;
   ForwardOptions fo;
   fo.pool = pool_.get();

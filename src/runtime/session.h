@@ -77,6 +77,7 @@ class Session {
   std::unique_ptr<ThreadPool> pool_;
   std::vector<int32_t> tokens_;
   std::vector<float> logits_;
+  std::vector<float> logits_next_;
   int64_t n_outputs_ = 0;
   std::atomic<bool> cancel_{false};
   std::unique_ptr<ExpertStats> expert_stats_;

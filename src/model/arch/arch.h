@@ -64,6 +64,12 @@ struct ForwardOptions {
   MatmulOptions matmul;         // kernel family and exact/int8 mode; the caller holds a MatmulScope
 };
 
+// Logits memory of a session evaluating `rows` output rows: the current and the next eval's
+// buffer (Session fills the second and swaps, so a failed eval keeps the old logits).
+inline uint64_t session_logits_bytes(int64_t rows, int64_t n_vocab) {
+  return 2 * static_cast<uint64_t>(rows) * static_cast<uint64_t>(n_vocab) * 4;
+}
+
 class ArchModel {
  public:
   virtual ~ArchModel() = default;

@@ -168,15 +168,7 @@ class Deepseek2Model final : public ArchModel {
   }
 
   uint64_t scratch_bytes(int64_t T, const StateOptions &o) const override {
-    const int64_t H = c_.n_head, C = c_.kv_lora_rank, dr = c_.d_rope;
-    const int64_t ffn = std::max({c_.n_ff, c_.n_ff_exp, c_.n_ff_exp * c_.n_expert_shared});
-    const int64_t per_token = 3 * c_.n_embd + c_.q_lora_rank + H * c_.d_qk() + (C + dr) + H * (C + dr) + H * C +
-                              H * c_.d_v + 2 * c_.n_expert + c_.n_expert_used * (c_.n_embd + 2) + 6 * ffn +
-                              c_.n_embd * 2 + 2;
-    // The attention's transposed latent [C][n_ctx] and one block of scores [256 query rows][n_ctx]
-    // (cpu_backend.cpp, mla_attention).
-    const int64_t attention = (C + 256) * o.n_ctx;
-    return (static_cast<uint64_t>(T) * per_token + static_cast<uint64_t>(attention)) * 4;
+    return deepseek2_scratch_bytes(c_, T, o.n_ctx);
   }
 
   std::unique_ptr<ArchState> new_state(const StateOptions &o) const override {
@@ -433,6 +425,17 @@ class Deepseek2Model final : public ArchModel {
 };
 
 }  // namespace
+
+uint64_t deepseek2_scratch_bytes(const Deepseek2Config &c, int64_t T, int64_t n_ctx) {
+  const int64_t H = c.n_head, C = c.kv_lora_rank, dr = c.d_rope;
+  const int64_t ffn = std::max({c.n_ff, c.n_ff_exp, c.n_ff_exp * c.n_expert_shared});
+  const int64_t per_token = 3 * c.n_embd + c.q_lora_rank + H * c.d_qk() + (C + dr) + H * (C + dr) + H * C +
+                            H * c.d_v + 2 * c.n_expert + c.n_expert_used * (c.n_embd + 2) + 6 * ffn + c.n_embd * 2 + 2;
+  // The attention's transposed latent [C][n_ctx] and one block of scores [256 query rows][n_ctx]
+  // (cpu_backend.cpp, mla_attention).
+  const int64_t attention = (C + 256) * n_ctx;
+  return (static_cast<uint64_t>(T) * per_token + static_cast<uint64_t>(attention)) * 4;
+}
 
 std::unique_ptr<ArchModel> load_deepseek2(const gguf::File &file, uint64_t memory_limit) {
   const Deepseek2Config c = Deepseek2Config::from_gguf(file);

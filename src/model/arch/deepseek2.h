@@ -10,7 +10,12 @@ namespace gguf {
 class File;
 }
 class ArchModel;
+struct Deepseek2Config;
 
 std::unique_ptr<ArchModel> load_deepseek2(const gguf::File &file, uint64_t memory_limit);
+
+// Scratch of a forward pass of n_tokens tokens with a cache of n_ctx positions (also planned by
+// `dsv4 plan`).
+uint64_t deepseek2_scratch_bytes(const Deepseek2Config &c, int64_t n_tokens, int64_t n_ctx);
 
 }  // namespace dsv4

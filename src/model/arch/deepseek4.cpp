@@ -196,7 +196,7 @@ class Deepseek4Model final : public ArchModel {
     check_batch(st, b);
     for (int64_t t = 0; t < T; ++t) st.seqs[static_cast<size_t>(b.seq[static_cast<size_t>(t)])].dirty = true;
 
-    Arena arena(deepseek4_scratch_bytes(c_, st.opts, T) / 4);
+    Arena arena(st.scratch, deepseek4_scratch_bytes(c_, st.opts, T) / 4);
     Ctx cx{c_, be_, opts, arena, st.opts.v4_numerics, arena.take(T * max_linear_input(c_))};
     float *X = arena.take(T * HD), *X2 = arena.take(T * HD);   // residual streams [T][hc][D]
     float *y = arena.take(T * D), *f = arena.take(T * D);      // sub-layer input / output
@@ -210,25 +210,24 @@ class Deepseek4Model final : public ArchModel {
     for (int64_t il = 0; il < c_.n_layer; ++il) {
       if (opts.cancel && opts.cancel->load(std::memory_order_relaxed)) fail(DSV4_CANCELLED, "evaluation cancelled");
       const Layer &L = layers_[static_cast<size_t>(il)];
-      const std::string p = "blk." + std::to_string(il) + ".";
       // Attention sub-layer
       hc_pre(cx, L.hc_attn, X, T, y, post, comb);
       be_.rms_norm(ConstRows{y, T, D}, D, L.attn_norm.data(), c_.rms_eps, Rows{y, T, D});
-      trace(opts, p + "attn_norm", y, T, D);
+      trace(opts, il, "attn_norm", y, T, D);
       attention_sublayer(cx, il, L, st, b, y, f);
-      trace(opts, p + "attn_out", f, T, D);
+      trace(opts, il, "attn_out", f, T, D);
       be_.hc_post(ConstRows{f, T, D}, ConstRows{X, T, HD}, post, comb, hc, D, Rows{X2, T, HD});
       std::swap(X, X2);
-      trace(opts, p + "attn_resid", X, T, HD);
+      trace(opts, il, "attn_resid", X, T, HD);
       // FFN sub-layer
       hc_pre(cx, L.hc_ffn, X, T, y, post, comb);
       be_.rms_norm(ConstRows{y, T, D}, D, L.ffn_norm.data(), c_.rms_eps, Rows{y, T, D});
-      trace(opts, p + "ffn_norm", y, T, D);
+      trace(opts, il, "ffn_norm", y, T, D);
       moe(cx, il, L, b, y, f);
-      trace(opts, p + "ffn_out", f, T, D);
+      trace(opts, il, "ffn_out", f, T, D);
       be_.hc_post(ConstRows{f, T, D}, ConstRows{X, T, HD}, post, comb, hc, D, Rows{X2, T, HD});
       std::swap(X, X2);
-      trace(opts, p + "l_out", X, T, HD);
+      trace(opts, il, "l_out", X, T, HD);
     }
     commit(st, b);
 
@@ -258,6 +257,10 @@ class Deepseek4Model final : public ArchModel {
  private:
   static void trace(const ForwardOptions &o, const std::string &name, const float *data, int64_t r, int64_t cols) {
     if (o.trace && *o.trace) (*o.trace)(name, data, r, cols);
+  }
+  // Per-layer intermediates: the name is only built when a hook listens.
+  static void trace(const ForwardOptions &o, int64_t il, const char *what, const float *data, int64_t r, int64_t cols) {
+    if (o.trace && *o.trace) (*o.trace)("blk." + std::to_string(il) + "." + what, data, r, cols);
   }
 
   // Every run of a sequence must continue where its state stands, inside the context.

@@ -56,7 +56,11 @@ struct Layer {
 // aligned pieces. Taking more than planned is an internal error, never a silent allocation.
 class Arena {
  public:
-  explicit Arena(uint64_t n_floats) : buf_(static_cast<size_t>(n_floats)) {}
+  // Carves the buffer (kept by the state, so decode steps neither allocate nor clear it); it
+  // grows to the plan's size once.
+  Arena(std::vector<float> &buf, uint64_t n_floats) : buf_(buf) {
+    if (buf_.size() < n_floats) buf_.resize(static_cast<size_t>(n_floats));
+  }
   float *take(int64_t n) {
     const size_t need = (static_cast<size_t>(n) + 3) & ~size_t{3};
     if (used_ + need > buf_.size())
@@ -74,7 +78,7 @@ class Arena {
   void release(size_t mark) { used_ = mark; }
 
  private:
-  std::vector<float> buf_;
+  std::vector<float> &buf_;
   size_t used_ = 0;
 };
 

@@ -77,6 +77,7 @@ struct SeqState {
 
 class Deepseek4State final : public ArchState {
  public:
+  std::vector<float> scratch;  // the forward pass's arena (deepseek4_impl.h), reused across calls
   Deepseek4State(const Deepseek4Config &c, const StateOptions &o);
   uint64_t allocated_bytes() const override;
 
