@@ -52,11 +52,7 @@ dsv4_status dsv4_chat_format(const dsv4_model *model, const dsv4_chat_message *m
   return guard([&] {
     require(model != nullptr, "model is NULL");
     require(messages != nullptr || n == 0, "messages is NULL");
-    if (flags & ~kChatFlags) {
-      char hex[16];
-      std::snprintf(hex, sizeof(hex), "0x%X", flags & ~kChatFlags);
-      dsv4::fail(DSV4_ERR_INVALID_ARGUMENT, std::string("flags has unknown bits ") + hex);
-    }
+    dsv4::capi::check_flags(flags, kChatFlags);
     dsv4::ChatOptions o;
     o.think = (flags & DSV4_CHAT_THINK) != 0;
     o.no_think = (flags & DSV4_CHAT_NO_THINK) != 0;

@@ -1,4 +1,5 @@
 // Version, status names, error text and logging of the C ABI.
+#include <cstdio>
 #include <string>
 
 #include "api_internal.h"
@@ -12,6 +13,13 @@ thread_local std::string t_last_error;
 void clear_error() { t_last_error.clear(); }
 void set_error(std::string_view message) { t_last_error.assign(message); }
 const char *last_error() { return t_last_error.c_str(); }
+
+void check_flags(uint32_t flags, uint32_t known) {
+  if ((flags & ~known) == 0) return;
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%X", flags & ~known);
+  fail(DSV4_ERR_INVALID_ARGUMENT, std::string("flags has unknown bits ") + hex);
+}
 
 void write_string(std::string_view s, char *buf, size_t cap, size_t *n_required) {
   if (n_required) *n_required = s.size() + 1;

@@ -43,6 +43,9 @@ inline void require(bool ok, const char *message) {
   if (!ok) fail(DSV4_ERR_INVALID_ARGUMENT, message);
 }
 
+// INVALID_ARGUMENT naming the bits of flags outside known.
+void check_flags(uint32_t flags, uint32_t known);
+
 // Copies s plus a NUL into (buf, cap); sets *n_required; BUFFER_TOO_SMALL when it does not fit.
 void write_string(std::string_view s, char *buf, size_t cap, size_t *n_required);
 

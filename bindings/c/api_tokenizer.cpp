@@ -37,13 +37,6 @@ const dsv4::Tokenizer &tokenizer_of(const dsv4_model *model) {
   return *tok;
 }
 
-void check_flags(uint32_t flags, uint32_t known) {
-  if ((flags & ~known) == 0) return;
-  char hex[16];
-  std::snprintf(hex, sizeof(hex), "0x%X", flags & ~known);
-  dsv4::fail(DSV4_ERR_INVALID_ARGUMENT, std::string("flags has unknown bits ") + hex);
-}
-
 constexpr uint32_t kTokenizeFlags = DSV4_TOKENIZE_ADD_BOS | DSV4_TOKENIZE_PARSE_SPECIAL;
 constexpr uint32_t kDetokenizeFlags = DSV4_DETOKENIZE_SKIP_SPECIAL;
 
@@ -58,7 +51,7 @@ dsv4_status dsv4_tokenize(const dsv4_model *model, const char *text, size_t len,
     require(text != nullptr || len == 0, "text is NULL but len is not 0");
     require(n_required != nullptr, "n_required is NULL");
     require(ids != nullptr || cap == 0, "ids is NULL but cap is not 0");
-    check_flags(flags, kTokenizeFlags);
+    dsv4::capi::check_flags(flags, kTokenizeFlags);
     std::vector<int32_t> out = tok.encode(std::string_view(text ? text : "", len), (flags & DSV4_TOKENIZE_ADD_BOS) != 0,
                                           (flags & DSV4_TOKENIZE_PARSE_SPECIAL) != 0);
     *n_required = out.size();
@@ -74,7 +67,7 @@ dsv4_status dsv4_detokenize(const dsv4_model *model, const int32_t *ids, size_t 
   return guard([&] {
     const dsv4::Tokenizer &tok = tokenizer_of(model);
     require(ids != nullptr || n_ids == 0, "ids is NULL but n_ids is not 0");
-    check_flags(flags, kDetokenizeFlags);
+    dsv4::capi::check_flags(flags, kDetokenizeFlags);
     std::string text = tok.decode(std::span<const int32_t>(ids, n_ids), (flags & DSV4_DETOKENIZE_SKIP_SPECIAL) != 0);
     dsv4::capi::write_string(text, buf, cap, n_required);
   });
@@ -84,7 +77,7 @@ dsv4_status dsv4_token_to_piece(const dsv4_model *model, int32_t token, uint32_t
                                 size_t *n_required) {
   return guard([&] {
     const dsv4::Tokenizer &tok = tokenizer_of(model);
-    check_flags(flags, kDetokenizeFlags);
+    dsv4::capi::check_flags(flags, kDetokenizeFlags);
     std::string text = tok.decode(std::span<const int32_t>(&token, 1), (flags & DSV4_DETOKENIZE_SKIP_SPECIAL) != 0);
     dsv4::capi::write_string(text, buf, cap, n_required);
   });
@@ -112,7 +105,7 @@ dsv4_status dsv4_detokenizer_new(const dsv4_model *model, uint32_t flags, dsv4_d
   return guard([&] {
     const dsv4::Tokenizer &tok = tokenizer_of(model);
     require(out != nullptr, "out is NULL");
-    check_flags(flags, kDetokenizeFlags);
+    dsv4::capi::check_flags(flags, kDetokenizeFlags);
     *out = new dsv4_detokenizer(model->impl.get(), tok, (flags & DSV4_DETOKENIZE_SKIP_SPECIAL) != 0);
   });
 }

@@ -59,11 +59,10 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 int cmd_bench(int argc, char **argv) {
   Args a(argc, argv, {"--model", "-p", "-n", "-d", "-r", "--threads", "--isa", "--cache-type"},
-         {"--json", "--exact", "--int8"});
+         {"--json", "--exact"});
   const std::string path = a.require("--model");
   const int64_t p = a.get_int("-p", 512), n = a.get_int("-n", 128), d = a.get_int("-d", 0), r = a.get_int("-r", 3);
   if (p < 0 || n < 0 || d < 0 || r < 1 || (p == 0 && n == 0)) throw UsageError("need -p >= 0, -n >= 0, -d >= 0, -r >= 1");
-  if (a.has("--exact") && a.has("--int8")) throw UsageError("--exact and --int8 exclude each other");
   const int threads = static_cast<int>(a.get_int("--threads", 0));
 
   SessionOptions so;
