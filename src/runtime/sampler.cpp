@@ -59,7 +59,8 @@ void Sampler::adjust(std::span<const float> logits, std::span<const int32_t> his
   if (!penalise || params_.penalty_last_n == 0 || history.empty()) return;
   const size_t n = params_.penalty_last_n < 0 ? history.size()
                                                : std::min(history.size(), static_cast<size_t>(params_.penalty_last_n));
-  std::vector<int32_t> window(history.end() - static_cast<std::ptrdiff_t>(n), history.end());
+  std::vector<int32_t> &window = window_;
+  window.assign(history.end() - static_cast<std::ptrdiff_t>(n), history.end());
   std::sort(window.begin(), window.end());
   for (size_t i = 0; i < window.size();) {
     size_t j = i;

@@ -68,6 +68,7 @@ class Sampler {
   std::vector<float> adjusted_;        // logits after bias and penalties
   std::vector<Candidate> candidates_;  // survivors; logit already divided by the temperature
   std::vector<double> weights_;        // exp(logit - max logit) of each survivor, same order
+  std::vector<int32_t> window_;        // the penalised history, sorted (reused across tokens)
 };
 
 }  // namespace dsv4
