@@ -13,6 +13,7 @@
 #include "backend/cpu/matmul_options.h"
 #include "backend/cpu/thread_pool.h"
 #include "backend/cpu/vec.h"
+#include "backend/cpu/weight_row.h"
 #include "format/ggml_type.h"
 #include "quant/float_conv.h"
 #include "quant/quant.h"
@@ -53,20 +54,6 @@ void dequantize_weight_row(const WeightView &w, int64_t r, float *dst) {
 }
 
 namespace {
-
-// A per-thread buffer for one dequantized weight row.
-float *row_scratch(int64_t n) {
-  thread_local std::vector<float> buf;
-  if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
-  return buf.data();
-}
-
-// Returns the row as f32: F32 rows in place, others dequantized into scratch.
-const float *load_row(const WeightView &w, int64_t r, float *scratch) {
-  if (w.type == GGML_F32) return reinterpret_cast<const float *>(w.row(r));
-  dequantize_weight_row(w, r, scratch);
-  return scratch;
-}
 
 // A per-thread, 64-byte aligned buffer for the rounded activations of one matmul.
 uint8_t *act_scratch(size_t bytes) {
@@ -155,9 +142,8 @@ class CpuBackend final : public Backend {
   // Types without kernels (and FP8 block-scaled weights): dequantize each row, then vec_dot.
   static void matmul_dequant(const WeightView &w, ConstRows x, Rows y, ThreadPool *pool) {
     parallel_for(pool, w.ne1, [&](int64_t r0, int64_t r1) {
-      float *scratch = row_scratch(w.ne0);
       for (int64_t r = r0; r < r1; ++r) {
-        const float *wr = load_row(w, r, scratch);
+        const float *wr = weight_row_f32(w, r);
         for (int64_t t = 0; t < x.n_rows; ++t) y.row(t)[r] = vec_dot(wr, x.row(t), w.ne0);
       }
     });
@@ -165,11 +151,10 @@ class CpuBackend final : public Backend {
 
   void matmul_t(const WeightView &w, ConstRows x, Rows y, ThreadPool *pool) const override {
     parallel_for(pool, x.n_rows, [&](int64_t t0, int64_t t1) {
-      float *scratch = row_scratch(w.ne0);
       for (int64_t t = t0; t < t1; ++t) {
         float *yt = y.row(t);
         std::fill(yt, yt + w.ne0, 0.0f);
-        for (int64_t j = 0; j < w.ne1; ++j) vec_axpy(yt, load_row(w, j, scratch), x.row(t)[j], w.ne0);
+        for (int64_t j = 0; j < w.ne1; ++j) vec_axpy(yt, weight_row_f32(w, j), x.row(t)[j], w.ne0);
       }
     });
   }
@@ -182,9 +167,7 @@ class CpuBackend final : public Backend {
     for (int64_t t = 0; t < x.n_rows; ++t) {
       const float *xt = x.row(t);
       float *yt = y.row(t);
-      double ss = 0.0;
-      for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(xt[i]) * xt[i];
-      const float inv = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
+      const float inv = rms_inv(xt, n, eps);
       if (w) {
         for (int64_t i = 0; i < n; ++i) yt[i] = xt[i] * inv * w[i];
       } else {

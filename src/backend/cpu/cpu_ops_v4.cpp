@@ -12,6 +12,7 @@
 #include "backend/kv_format.h"
 #include "common/error.h"
 #include "format/ggml_type.h"
+#include "backend/cpu/weight_row.h"
 #include "quant/quant.h"
 
 namespace dsv4::cpu_v4 {
@@ -19,21 +20,6 @@ namespace {
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
-// Row r of a weight as f32: in place for F32, else dequantized into a per-thread buffer.
-const float *weight_row(const WeightView &w, int64_t r) {
-  if (w.type == GGML_F32) return reinterpret_cast<const float *>(w.row(r));
-  thread_local std::vector<float> buf;
-  buf.resize(static_cast<size_t>(w.ne0));
-  dequantize_weight_row(w, r, buf.data());
-  return buf.data();
-}
-
-// 1/sqrt(mean(x²) + eps) over all hc·D stream values of one token (§4.2 step 2).
-float stream_rms_inv(const float *x, int64_t n, float eps) {
-  double ss = 0.0;
-  for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
-  return static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
-}
 
 // The 4×4 mixing matrix from its logits, in the exact order of §4.2 step 7: one row softmax
 // (+ eps), one column normalisation, then (iters − 1) × (row, column) normalisations, every
@@ -91,8 +77,8 @@ void collapse_row(const float *x, const float *pre, int64_t hc, int64_t D, float
 // The fused mixing of one token: mixes m = (fn·x̂)·ρ computed inline.
 void token_mixes(const HcParams &p, const float *x, float *m) {
   const int64_t n = p.n_stream * p.n_embd;
-  const float rho = stream_rms_inv(x, n, p.norm_eps);
-  for (int64_t r = 0; r < p.fn.ne1; ++r) m[r] = vec_dot(weight_row(p.fn, r), x, n) * rho;
+  const float rho = rms_inv(x, n, p.norm_eps);
+  for (int64_t r = 0; r < p.fn.ne1; ++r) m[r] = vec_dot(weight_row_f32(p.fn, r), x, n) * rho;
 }
 
 // Top-k of scores[0..n) into picks[0..k): best first by score, the lower index on exact ties;
