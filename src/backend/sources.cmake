@@ -24,4 +24,11 @@ list(APPEND DSV4_LIB_SOURCES
   src/backend/cpu/dot_q8k_avx512.cpp
   src/backend/cpu/act_quant_avx2.cpp
   src/backend/cpu/act_quant_avx512.cpp
+  src/backend/cpu/packed.cpp
+  src/backend/cpu/packed_q4_k.cpp
+  src/backend/cpu/packed_q6_k.cpp
+  src/backend/cpu/packed_q32.cpp
+  src/backend/cpu/packed_q4_k_avx512.cpp
+  src/backend/cpu/packed_q6_k_avx512.cpp
+  src/backend/cpu/packed_q32_avx512.cpp
 )

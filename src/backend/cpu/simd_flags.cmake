@@ -20,6 +20,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64|i.86")
   set_source_files_properties(
     ${_dsv4_cpu}/dot_f32_avx512.cpp ${_dsv4_cpu}/dot_f32k_avx512.cpp
     ${_dsv4_cpu}/dot_q8_avx512.cpp ${_dsv4_cpu}/dot_q8k_avx512.cpp ${_dsv4_cpu}/act_quant_avx512.cpp
+    ${_dsv4_cpu}/packed_q4_k_avx512.cpp ${_dsv4_cpu}/packed_q6_k_avx512.cpp ${_dsv4_cpu}/packed_q32_avx512.cpp
     PROPERTIES COMPILE_OPTIONS
       "-mavx2;-mfma;-mf16c;-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mavx512vnni;${_dsv4_quiet}")
   unset(_dsv4_cpu)

@@ -1,0 +1,8 @@
+// AVX-512 VNNI kernel of the packed layout (packed.h) — not written yet.
+#include "backend/cpu/packed_family.h"
+
+namespace dsv4::cpu::family {
+
+void avx512_packed_q6_k(PackedLayout &) {}
+
+}  // namespace dsv4::cpu::family
