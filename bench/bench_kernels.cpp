@@ -22,6 +22,7 @@
 #include "backend/cpu/cpu_features.h"
 #include "backend/cpu/kernels.h"
 #include "backend/cpu/matmul_options.h"
+#include "backend/cpu/packed.h"
 #include "backend/cpu/thread_pool.h"
 #include "format/ggml_type.h"
 #include "quant/quant.h"
@@ -37,7 +38,28 @@ struct TypeData {
   uint32_t type = 0;
   uint64_t matrix_bytes = 0;
   std::vector<std::vector<uint8_t>> copies;  // decode: cycled; prefill uses copies[0]
+  std::vector<std::vector<uint8_t>> packed;  // the copies repacked (packed.h), 64 bytes of slack each
+  uint64_t group_bytes = 0;
 };
+
+// 64-byte aligned start of a buffer allocated with 64 bytes of slack.
+const uint8_t *aligned64(const std::vector<uint8_t> &v) {
+  return v.data() + (64 - reinterpret_cast<uintptr_t>(v.data()) % 64) % 64;
+}
+
+void ensure_packed(TypeData &d) {
+  if (!d.packed.empty()) return;
+  const cpu::PackedLayout &l = *cpu::packed_layout(d.type);
+  d.group_bytes = l.group_bytes(kN);
+  const uint64_t rb = d.matrix_bytes / kRows;
+  for (const auto &c : d.copies) {
+    std::vector<uint8_t> p(d.group_bytes * (kRows / cpu::kPackRows) + 64);
+    auto *dst = const_cast<uint8_t *>(aligned64(p));
+    for (int64_t g = 0; g < kRows / cpu::kPackRows; ++g)
+      l.pack(c.data() + g * cpu::kPackRows * rb, rb, cpu::kPackRows, kN, dst + g * d.group_bytes);
+    d.packed.push_back(std::move(p));
+  }
+}
 
 // One type's matrices at a time (benchmarks run in registration order, grouped by type).
 TypeData &data_for(uint32_t type) {
@@ -61,7 +83,7 @@ TypeData &data_for(uint32_t type) {
   return d;
 }
 
-WeightView view_of(const TypeData &d, size_t copy) {
+WeightView view_of(const TypeData &d, size_t copy, bool packed = false) {
   WeightView w;
   w.type = d.type;
   w.ne0 = kN;
@@ -70,6 +92,11 @@ WeightView view_of(const TypeData &d, size_t copy) {
   w.matrix_bytes = d.matrix_bytes;
   w.data = d.copies[copy].data();
   w.name = "bench";
+  if (packed) {
+    w.packed = aligned64(d.packed[copy]);
+    w.packed_group_bytes = d.group_bytes;
+    w.packed_matrix_bytes = d.group_bytes * (kRows / cpu::kPackRows);
+  }
   return w;
 }
 
@@ -81,29 +108,33 @@ std::vector<float> random_acts(int64_t T) {
   return x;
 }
 
-void bm_decode(benchmark::State &state, uint32_t type, Isa isa, MatmulMode mode, int threads) {
+// packed: the weights repacked at load (packed.h), read by the packed kernel.
+void bm_decode(benchmark::State &state, uint32_t type, Isa isa, MatmulMode mode, int threads, bool packed) {
   TypeData &d = data_for(type);
+  if (packed) ensure_packed(d);
   ThreadPool pool(threads);
   const MatmulScope scope(MatmulOptions{isa, mode});
   const auto x = random_acts(1);
   std::vector<float> y(kRows);
   size_t i = 0;
   for (auto _ : state) {
-    cpu_backend().matmul(view_of(d, i), ConstRows{x.data(), 1, kN}, Rows{y.data(), 1, kRows}, &pool);
+    cpu_backend().matmul(view_of(d, i, packed), ConstRows{x.data(), 1, kN}, Rows{y.data(), 1, kRows}, &pool);
     benchmark::DoNotOptimize(y.data());
     i = (i + 1) % d.copies.size();
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * d.matrix_bytes));
 }
 
-void bm_prefill(benchmark::State &state, uint32_t type, Isa isa, MatmulMode mode, int threads, int64_t T) {
+void bm_prefill(benchmark::State &state, uint32_t type, Isa isa, MatmulMode mode, int threads, int64_t T,
+                bool packed) {
   TypeData &d = data_for(type);
+  if (packed) ensure_packed(d);
   ThreadPool pool(threads);
   const MatmulScope scope(MatmulOptions{isa, mode});
   const auto x = random_acts(T);
   std::vector<float> y(static_cast<size_t>(T * kRows));
   for (auto _ : state) {
-    cpu_backend().matmul(view_of(d, 0), ConstRows{x.data(), T, kN}, Rows{y.data(), T, kRows}, &pool);
+    cpu_backend().matmul(view_of(d, 0, packed), ConstRows{x.data(), T, kN}, Rows{y.data(), T, kRows}, &pool);
     benchmark::DoNotOptimize(y.data());
   }
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * T * kN * kRows / 1e9, benchmark::Counter::kIsIterationInvariantRate);
@@ -153,18 +184,25 @@ int main(int argc, char **argv) {
         if (f32_act && mode == MatmulMode::kInt8) continue;  // same kernels as the exact path
         const std::string base = std::string(type_info(t)->name) + "/" + isa_name(isa) + "/" +
                                  (mode == MatmulMode::kExact ? "exact" : "int8");
-        for (int threads : {1, 2})
-          benchmark::RegisterBenchmark(("decode/" + base + "/threads:" + std::to_string(threads)).c_str(),
-                                       bm_decode, t, isa, mode, threads)
-              ->UseRealTime()
-              ->Unit(benchmark::kMillisecond);
-        const std::vector<int64_t> token_counts = isa == Isa::kScalar ? std::vector<int64_t>{64}
-                                                                      : std::vector<int64_t>{64, 256};
-        for (int64_t T : token_counts)
-          benchmark::RegisterBenchmark(("prefill/" + base + "/tokens:" + std::to_string(T) + "/threads:2").c_str(),
-                                       bm_prefill, t, isa, mode, 2, T)
-              ->UseRealTime()
-              ->Unit(benchmark::kMillisecond);
+        // The packed layout where its kernel runs (int8 path, AVX-512).
+        const bool packable = mode == MatmulMode::kInt8 && isa == Isa::kAvx512 && cpu::packed_layout(t) &&
+                              cpu::packed_layout(t)->gemv_avx512;
+        for (bool packed : {false, true}) {
+          if (packed && !packable) continue;
+          const std::string name = base + (packed ? "/packed" : "");
+          for (int threads : {1, 2})
+            benchmark::RegisterBenchmark(("decode/" + name + "/threads:" + std::to_string(threads)).c_str(),
+                                         bm_decode, t, isa, mode, threads, packed)
+                ->UseRealTime()
+                ->Unit(benchmark::kMillisecond);
+          const std::vector<int64_t> token_counts = isa == Isa::kScalar ? std::vector<int64_t>{64}
+                                                                        : std::vector<int64_t>{64, 256};
+          for (int64_t T : token_counts)
+            benchmark::RegisterBenchmark(("prefill/" + name + "/tokens:" + std::to_string(T) + "/threads:2").c_str(),
+                                         bm_prefill, t, isa, mode, 2, T, packed)
+                ->UseRealTime()
+                ->Unit(benchmark::kMillisecond);
+        }
         for (int64_t T : {1, 16})
           benchmark::RegisterBenchmark(("kernel/" + base + "/tokens:" + std::to_string(T)).c_str(), bm_kernel, t, isa,
                                        mode, T)

@@ -56,11 +56,17 @@ dsv4_model_params dsv4_model_params_default(void) {
   p.struct_size = sizeof(dsv4_model_params);
   p.use_mmap = 1;
   p.vocab_only = 0;
+  p.repack = DSV4_REPACK_AUTO;
   p.memory_limit_bytes = 0;
   p.progress = nullptr;
   p.progress_user = nullptr;
   return p;
 }
+
+static_assert(static_cast<uint32_t>(dsv4::RepackMode::kAuto) == DSV4_REPACK_AUTO &&
+                  static_cast<uint32_t>(dsv4::RepackMode::kOff) == DSV4_REPACK_OFF &&
+                  static_cast<uint32_t>(dsv4::RepackMode::kOn) == DSV4_REPACK_ON,
+              "dsv4_model_params.repack is passed to ModelLoadOptions::repack unchanged");
 
 dsv4_status dsv4_model_load(const char *path, const dsv4_model_params *params, dsv4_model **out) {
   if (out) *out = nullptr;
@@ -68,8 +74,9 @@ dsv4_status dsv4_model_load(const char *path, const dsv4_model_params *params, d
     require(path != nullptr, "path is NULL");
     require(out != nullptr, "out is NULL");
     const dsv4_model_params p = dsv4::capi::read_params(params, dsv4_model_params_default(), "dsv4_model_params");
-    require(p.reserved0 == 0, "dsv4_model_params.reserved0 must be 0");
+    require(p.repack <= DSV4_REPACK_ON, "dsv4_model_params.repack must be DSV4_REPACK_AUTO, _OFF or _ON");
     dsv4::ModelLoadOptions o;
+    o.repack = static_cast<dsv4::RepackMode>(p.repack);
     o.use_mmap = p.use_mmap != 0;
     o.vocab_only = p.vocab_only != 0;
     o.memory_limit = p.memory_limit_bytes;

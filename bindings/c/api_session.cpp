@@ -9,8 +9,8 @@
 using dsv4::capi::guard;
 using dsv4::capi::require;
 
-static_assert(DSV4_V4_NO_SHARED_CLAMP == dsv4::kV4NoSharedClamp && DSV4_V4_KV_FP8 == dsv4::kV4KvFp8 &&
-                  DSV4_V4_INDEXER_FP4 == dsv4::kV4IndexerFp4 && DSV4_V4_ACT_FP8 == dsv4::kV4ActFp8,
+static_assert(uint32_t{DSV4_V4_NO_SHARED_CLAMP} == dsv4::kV4NoSharedClamp && uint32_t{DSV4_V4_KV_FP8} == dsv4::kV4KvFp8 &&
+                  uint32_t{DSV4_V4_INDEXER_FP4} == dsv4::kV4IndexerFp4 && uint32_t{DSV4_V4_ACT_FP8} == dsv4::kV4ActFp8,
               "the C flags are passed to StateOptions::v4_numerics unchanged");
 
 extern "C" {

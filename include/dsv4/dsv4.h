@@ -149,11 +149,22 @@ typedef struct dsv4_model dsv4_model;
  * operation, which then returns DSV4_CANCELLED. */
 typedef int32_t (*dsv4_progress_fn)(float fraction, void *user);
 
+/* Repacking (dsv4_model_params.repack): the weights that only go through matrix products are
+ * copied at load into row-interleaved layouts that the AVX-512 VNNI kernels read faster (Q4_K,
+ * Q6_K, Q4_0, Q8_0, MXFP4). The copy is anonymous memory counted against memory_limit_bytes;
+ * the file pages it replaces are handed back to the kernel (use_mmap = 1). Results change only
+ * within the int8 path's rounding; the exact path gives the same bits either way.
+ *   AUTO (default): on when the CPU has AVX-512 VNNI and the file is at most half the memory
+ *                   limit; weights past the limit stay unpacked.
+ *   OFF:            never.
+ *   ON:             always; DSV4_ERR_OUT_OF_MEMORY when the copies exceed the limit. */
+enum { DSV4_REPACK_AUTO = 0, DSV4_REPACK_OFF = 1, DSV4_REPACK_ON = 2 };
+
 typedef struct dsv4_model_params {
   uint32_t struct_size;        /* sizeof(dsv4_model_params) */
   uint32_t use_mmap;           /* 1 (default): map the file; 0: read weights into memory */
   uint32_t vocab_only;         /* 1: load metadata and tokenizer only, any architecture */
-  uint32_t reserved0;          /* must be 0 */
+  uint32_t repack;             /* DSV4_REPACK_AUTO (default), _OFF or _ON */
   uint64_t memory_limit_bytes; /* 0 (default): MemAvailable */
   dsv4_progress_fn progress;   /* may be NULL */
   void *progress_user;

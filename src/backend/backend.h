@@ -29,12 +29,21 @@ struct WeightView {
   const uint8_t *fp8_scale_e8m0 = nullptr;
   int64_t fp8_rows = 0;
   int64_t fp8_row0 = 0;
+  // Repacked copy (src/backend/cpu/packed.h): groups of 16 rows, packed_group_bytes each, the
+  // groups of one matrix consecutive, matrices packed_matrix_bytes apart. The kernels that use it
+  // read it instead of `data`, which stays valid (its pages may have been released; they fault in
+  // again from the file when another path reads them). nullptr: not repacked.
+  const uint8_t *packed = nullptr;
+  uint64_t packed_group_bytes = 0;
+  uint64_t packed_matrix_bytes = 0;
 
   const uint8_t *row(int64_t r) const { return data + static_cast<uint64_t>(r) * row_bytes; }
   // Matrix i2 of a stack.
   WeightView matrix(int64_t i2) const;
   // Rows [first, first + n) of one matrix, as a matrix of its own.
   WeightView rows(int64_t first, int64_t n) const;
+  // Rows [first, first + n) of every matrix of a stack (the stride between matrices is kept).
+  WeightView stacked_rows(int64_t first, int64_t n) const;
   uint64_t bytes() const { return matrix_bytes * static_cast<uint64_t>(ne2); }
   bool valid() const { return data != nullptr; }
   bool is_fp8() const { return fp8_scale_f32 != nullptr || fp8_scale_e8m0 != nullptr; }

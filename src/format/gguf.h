@@ -81,6 +81,10 @@ class File {
   const std::string &path() const;   // first split's path
   const std::string &split_path(size_t i) const;  // i < n_splits(); TensorInfo::split indexes it
   uint64_t file_bytes() const;       // all splits together
+  // Hands the mapped pages of tensor bytes [p, p + n) back to the kernel (use_mmap only; whole
+  // pages inside the range). They stay readable: a later read faults them in from the file.
+  // False when nothing was released.
+  bool release_pages(const uint8_t *p, uint64_t n) const;
 
   const std::vector<KeyValue> &metadata() const;
   const Value *find(std::string_view key) const;  // nullptr when absent

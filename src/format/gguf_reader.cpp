@@ -603,6 +603,7 @@ struct File::Impl {
   std::vector<TensorInfo> tensors;
   std::map<std::string, size_t, std::less<>> tensor_index;
   std::vector<std::unique_ptr<Storage>> storage;  // keeps mapped / owned tensor bytes alive
+  bool mapped = false;                            // tensor bytes are a read-only file mapping
 
   // Takes over the splits: metadata from the first, tensors from all (spec §3.5).
   void assemble(std::vector<Split> &splits) {
@@ -668,6 +669,7 @@ std::unique_ptr<File> File::open(const std::string &path, const OpenOptions &opt
   }
   auto impl = std::make_unique<Impl>();
   impl->assemble(splits);
+  impl->mapped = opts.use_mmap && opts.load_data;
   progress.report(1.0);
   return std::unique_ptr<File>(new File(std::move(impl)));
 }
@@ -710,6 +712,17 @@ const std::string &File::split_path(size_t i) const {
   return impl_->split_paths[i];
 }
 uint64_t File::file_bytes() const { return impl_->file_bytes; }
+
+bool File::release_pages(const uint8_t *p, uint64_t n) const {
+  if (!impl_->mapped || n == 0) return false;
+  // Whole pages inside the range only: the neighbours' bytes stay mapped.
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (end <= begin) return false;
+  // The mapping is private and read-only: dropped pages fault in again from the file when read.
+  return ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED) == 0;
+}
 const std::vector<KeyValue> &File::metadata() const { return impl_->metadata; }
 const std::vector<TensorInfo> &File::tensors() const { return impl_->tensors; }
 

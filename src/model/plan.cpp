@@ -9,6 +9,7 @@
 #include "model/arch/deepseek2.h"
 #include "model/arch/deepseek4_state.h"
 #include "model/config.h"
+#include "model/repack.h"
 
 namespace dsv4 {
 namespace {
@@ -193,13 +194,28 @@ Deepseek2Config deepseek2_preset(const std::string &name) {
   return c;
 }
 
+// The ggml type a matrix gets under weight type wt; 0 when it is not a ggml block type there
+// (native, fp8, small tables).
+uint32_t ggml_type_of(const Tensor &t, const std::string &wt, bool v4) {
+  if (t.kind == Kind::kSmall || t.kind == Kind::kIndex || wt == "native" || wt == "fp8") return 0;
+  if (wt == "gguf") {
+    if (t.kind == Kind::kBf16) return GGML_BF16;
+    return t.kind == Kind::kExpert && v4 ? GGML_MXFP4 : GGML_Q8_0;
+  }
+  const auto id = type_from_name(wt);
+  return id ? *id : 0;
+}
+
 void add_weights(MemoryPlan &plan, const std::vector<Tensor> &tensors, const std::string &wt, Native native) {
   std::vector<std::string> order = {"attention", "shared_expert", "routed_experts", "dense_ffn", "embeddings_head", "other"};
   for (const std::string &n : order) plan.weights.push_back({n, 0});
+  const bool v4 = plan.arch == "deepseek4";
   for (const Tensor &t : tensors) {
     const std::string part = plan_part_of(t.name);
     for (PlanPart &p : plan.weights)
-      if (p.name == part) p.bytes += tensor_bytes(t, wt, native, plan.arch == "deepseek4");
+      if (p.name == part) p.bytes += tensor_bytes(t, wt, native, v4);
+    if (const uint32_t type = ggml_type_of(t, wt, v4); type && is_matmul_weight(t.name))
+      plan.repacked += packed_weight_bytes(type, t.ne0, t.ne1, t.ne2);
   }
 }
 
@@ -312,6 +328,7 @@ MemoryPlan plan_file(const gguf::File &file, const PlanRequest &req) {
     const std::string part = plan_part_of(t.name);
     for (PlanPart &p : plan.weights)
       if (p.name == part) p.bytes += t.nbytes;
+    if (is_matmul_weight(t.name)) plan.repacked += packed_weight_bytes(t.type, t.ne[0], t.ne[1], t.ne[2] * t.ne[3]);
   }
   return plan;
 }

@@ -26,6 +26,9 @@ struct MemoryPlan {
   std::vector<PlanPart> weights;    // attention, shared_expert, routed_experts, dense_ffn, embeddings_head, other
   std::vector<PlanPart> session;    // deepseek4: window, compressed_kv, indexer, compressor, snapshots, scratch, logits
   uint64_t state_per_sequence = 0;  // the decode state one sequence holds at a time (no snapshots, scratch)
+  // Anonymous memory of the packed copies a load with repack = on makes (also auto, when the
+  // file is at most half the memory limit): 0 for weight types without a packed layout.
+  uint64_t repacked = 0;
   uint64_t weights_total() const;
   uint64_t session_total() const;
 };

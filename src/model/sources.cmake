@@ -7,6 +7,7 @@ list(APPEND DSV4_LIB_SOURCES
   src/model/plan.cpp
   src/model/rope_freqs.cpp
   src/model/weights.cpp
+  src/model/repack.cpp
   src/model/arch/registry.cpp
   src/model/arch/deepseek2.cpp
   src/model/arch/deepseek4.cpp

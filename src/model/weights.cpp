@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "format/ggml_type.h"
 #include "format/gguf.h"
+#include "model/repack.h"
 #include "quant/quant.h"
 
 namespace dsv4 {
@@ -43,6 +44,7 @@ WeightView WeightLoader::matrix(const std::string &name, std::initializer_list<i
   v.data = t.data;
   v.name = t.name.c_str();
   if (t.type == GGML_I8) attach_fp8_scales(name, v);
+  if (packer_ && is_matmul_weight(name)) packer_->pack(v);
   return v;
 }
 

@@ -62,7 +62,15 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelLoadOptio
 
   if (!opts.vocab_only) {
     check_tensor_types(*m->file_);
-    m->arch_ = load_arch_model(*m->file_, m->memory_limit_);
+    // The copies share the limit with the file's bytes when those were read into memory.
+    const uint64_t owned = opts.use_mmap ? 0 : size;
+    const uint64_t pack_limit = m->memory_limit_ > owned ? m->memory_limit_ - owned : 0;
+    m->packed_ = std::make_unique<PackedWeights>(*m->file_, opts.repack,
+                                                 repack_enabled(opts.repack, size, m->memory_limit_), pack_limit);
+    m->arch_ = load_arch_model(*m->file_, m->memory_limit_, m->packed_.get());
+    if (m->packed_->n_tensors() > 0)
+      log_info("repacked " + std::to_string(m->packed_->n_tensors()) + " weights (" +
+               format_bytes(m->packed_->bytes()) + ", repack = " + repack_mode_name(opts.repack) + ")");
   }
   if (opts.progress && !opts.progress(1.0f)) fail(DSV4_CANCELLED, "model load cancelled by the progress callback");
   log_info("loaded " + path + " (" + m->architecture_ + (opts.vocab_only ? ", vocab only" : "") + ")");

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "model/repack.h"
+
 namespace dsv4 {
 namespace gguf {
 class File;
@@ -19,6 +21,7 @@ struct ModelLoadOptions {
   bool use_mmap = true;
   bool vocab_only = false;
   uint64_t memory_limit = 0;                // 0: MemAvailable
+  RepackMode repack = RepackMode::kAuto;    // matmul weights copied into packed layouts
   std::function<bool(float)> progress;      // false cancels
 };
 
@@ -39,6 +42,8 @@ class Model {
 
   uint64_t n_params() const;
   uint64_t n_bytes() const;
+  // The repacked copies (never null after a full load; empty when repacking is off).
+  const PackedWeights *packed() const { return packed_.get(); }
 
   // Live sessions; dsv4_model_free refuses while non-zero.
   mutable std::atomic<int64_t> live_sessions{0};
@@ -51,6 +56,7 @@ class Model {
   bool vocab_only_ = false;
   uint64_t memory_limit_ = 0;
   std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<PackedWeights> packed_;  // outlives arch_, whose views point into it
   std::unique_ptr<ArchModel> arch_;
 };
 

@@ -86,6 +86,22 @@ static void test_load_errors(const char *dir) {
     CHECK(dsv4_model_load(path_of(dir, "models/ds3-tiny-f32.gguf"), &p, &m) == DSV4_ERR_OUT_OF_MEMORY);
     CHECK(strstr(dsv4_last_error(), "1024") != NULL);
   }
+  /* repack: an unknown mode, and ON over a memory limit too small for the packed copies. */
+  {
+    dsv4_model_params p = dsv4_model_params_default();
+    CHECK(p.repack == DSV4_REPACK_AUTO);
+    p.repack = 7;
+    CHECK(dsv4_model_load(path_of(dir, "models/ds3-tiny-q4_k.gguf"), &p, &m) == DSV4_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(dsv4_last_error(), "repack") != NULL);
+    p.repack = DSV4_REPACK_ON;
+    p.memory_limit_bytes = 65536;
+    CHECK(dsv4_model_load(path_of(dir, "models/ds3-tiny-q4_k.gguf"), &p, &m) == DSV4_ERR_OUT_OF_MEMORY);
+    CHECK(m == NULL);
+    p.repack = DSV4_REPACK_OFF;
+    CHECK(dsv4_model_load(path_of(dir, "models/ds3-tiny-q4_k.gguf"), &p, &m) == DSV4_OK);
+    CHECK(dsv4_model_free(m) == DSV4_OK);
+    m = NULL;
+  }
   CHECK(dsv4_model_free(NULL) == DSV4_OK);
 }
 

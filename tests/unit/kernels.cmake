@@ -4,4 +4,4 @@ dsv4_add_test(test_cpu_kernels
   LABELS ops)
 # Packed (repacked) weight layouts: round trip and the AVX-512 kernels against the scalar int8
 # reference (src/backend/cpu/packed.h).
-dsv4_add_test(test_packed SOURCES unit/test_packed.cpp golden/golden_util.cpp LABELS ops)
+dsv4_add_test(test_packed SOURCES unit/test_packed.cpp golden/golden_util.cpp LABELS unit ops)

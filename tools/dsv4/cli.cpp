@@ -110,6 +110,13 @@ std::vector<int32_t> parse_token_list(const std::string &text) {
   return ids;
 }
 
+RepackMode parse_repack(const Args &args) {
+  RepackMode m = RepackMode::kAuto;
+  const auto v = args.get("--repack");
+  if (v && !parse_repack_mode(v->c_str(), &m)) throw UsageError("unknown --repack '" + *v + "' (off, auto, on)");
+  return m;
+}
+
 CacheType parse_cache_type(const std::string &name) {
   if (name == "f32") return CacheType::kF32;
   if (name == "bf16") return CacheType::kBF16;

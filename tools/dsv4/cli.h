@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/arch/arch.h"
+#include "model/repack.h"
 
 namespace dsv4::cli {
 
@@ -45,6 +46,9 @@ std::string read_file(const std::string &path);
 
 // "f32" | "bf16" | "fp8" -> CacheType; UsageError otherwise.
 CacheType parse_cache_type(const std::string &name);  // whole file, byte for byte; throws dsv4::Error(IO)
+
+// "off" | "auto" | "on" -> RepackMode (--repack; default auto); UsageError otherwise.
+RepackMode parse_repack(const Args &args);
 
 // Subcommands: each lives in its own cmd_<name>.cpp and returns the process exit code.
 int cmd_info(int argc, char **argv);

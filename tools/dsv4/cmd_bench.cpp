@@ -58,7 +58,7 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 }  // namespace
 
 int cmd_bench(int argc, char **argv) {
-  Args a(argc, argv, {"--model", "-p", "-n", "-d", "-r", "--threads", "--isa", "--cache-type"},
+  Args a(argc, argv, {"--model", "-p", "-n", "-d", "-r", "--threads", "--isa", "--cache-type", "--repack"},
          {"--json", "--exact"});
   const std::string path = a.require("--model");
   const int64_t p = a.get_int("-p", 512), n = a.get_int("-n", 128), d = a.get_int("-d", 0), r = a.get_int("-r", 3);
@@ -84,7 +84,14 @@ int cmd_bench(int argc, char **argv) {
     ThreadPool pool(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     bw = measure_read_bandwidth_gb_s(pool);
   }
-  auto model = Model::load(path, ModelLoadOptions{});
+  ModelLoadOptions mo;
+  mo.repack = parse_repack(a);
+  const auto load_t0 = Clock::now();
+  auto model = Model::load(path, mo);
+  const double load_s = seconds_since(load_t0);
+  const PackedWeights &packed = *model->packed();
+  std::fprintf(stderr, "bench: loaded in %.1f s; repack %s: %lld weights, %.1f MiB packed\n", load_s,
+               repack_mode_name(mo.repack), static_cast<long long>(packed.n_tensors()), packed.bytes() / 1048576.0);
   Session session(*model, so);
   const int n_threads = session.n_threads();
   const ActiveWeights active = active_weights_per_token(model->file());
@@ -142,12 +149,14 @@ int cmd_bench(int argc, char **argv) {
         "%.4f, \"tg_tok_s_sd\": %.4f, \"depth\": %lld, \"bandwidth_gb_s\": %.3f, \"peak_gflop_s\": %.2f, "
         "\"active_bytes_per_token\": %llu, \"active_params_per_token\": %llu, \"tg_share\": %.4f, \"pp_share\": "
         "%.4f, \"isa\": \"%s\", \"activations\": \"%s\", \"threads\": %d, \"repetitions\": %lld, "
-        "\"rss_anon_bytes\": %llu, \"session_planned_bytes\": %llu}\n",
+        "\"rss_anon_bytes\": %llu, \"session_planned_bytes\": %llu, \"repack\": \"%s\", \"packed_bytes\": %llu, "
+        "\"load_s\": %.2f}\n",
         path.c_str(), static_cast<long long>(p), static_cast<long long>(n), pps.mean, pps.sd, tgs.mean, tgs.sd,
         static_cast<long long>(d), bw, peak, static_cast<unsigned long long>(active.bytes),
         static_cast<unsigned long long>(active.params), tg_share, pp_share, isa_name(session.isa()),
         session.int8_activations() ? "int8" : "f32", n_threads, static_cast<long long>(r),
-        static_cast<unsigned long long>(rss_after_prefill), static_cast<unsigned long long>(session.planned_bytes()));
+        static_cast<unsigned long long>(rss_after_prefill), static_cast<unsigned long long>(session.planned_bytes()),
+        repack_mode_name(mo.repack), static_cast<unsigned long long>(packed.bytes()), load_s);
   }
   return 0;
 }

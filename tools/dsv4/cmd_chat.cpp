@@ -85,7 +85,7 @@ int cmd_chat(int argc, char **argv) {
   GenerationSettings s = read_generation_settings(a);
   if (!a.has("-n")) s.max_tokens = -1;  // answer until end of sequence (or the context is full)
 
-  ModelHandle model = load_model(s.model_path);
+  ModelHandle model = load_model(s);
   SessionHandle session = new_session(model.get(), s);
   std::fprintf(stderr,
                "dsv4 chat (%s layout). Type a message and press Enter. Ctrl-C stops an answer; "

@@ -11,7 +11,7 @@
 namespace dsv4::cli {
 
 int cmd_logits(int argc, char **argv) {
-  Args a(argc, argv, {"--model", "--tokens", "--out", "--chunk", "--threads", "--cache-type"}, {});
+  Args a(argc, argv, {"--model", "--tokens", "--out", "--chunk", "--threads", "--cache-type", "--repack"}, {});
   const std::string path = a.require("--model"), out_path = a.require("--out");
   const std::vector<int32_t> tokens = parse_token_list(a.require("--tokens"));
   if (tokens.empty()) throw UsageError("--tokens is empty");
@@ -22,7 +22,9 @@ int cmd_logits(int argc, char **argv) {
   so.n_threads = static_cast<int32_t>(a.get_int("--threads", 0));
   so.cache_type = parse_cache_type(a.get("--cache-type").value_or("f32"));
 
-  auto model = Model::load(path, ModelLoadOptions{});
+  ModelLoadOptions mo;
+  mo.repack = parse_repack(a);
+  auto model = Model::load(path, mo);
   Session session(*model, so);
   const int64_t n = static_cast<int64_t>(tokens.size()), step = chunk > 0 ? chunk : n;
   const int64_t V = session.n_vocab();

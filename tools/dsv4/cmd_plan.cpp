@@ -8,6 +8,8 @@
 //   session <part> <bytes> <GiB>      deepseek4: window, compressed_kv, indexer, compressor,
 //                                     snapshots, scratch, logits, total; deepseek2: kv_cache, …
 //   state_per_sequence <bytes> <GiB>  the decode state one sequence holds (no snapshots, scratch)
+//   repacked <bytes> <GiB>            the packed copies of repack = on (not in total: mapped
+//                                     weights are replaced by them, see dsv4_model_params.repack)
 //   total <bytes> <GiB>               weights + session
 #include <cinttypes>
 #include <cstdio>
@@ -62,6 +64,7 @@ int cmd_plan(int argc, char **argv) {
   for (const PlanPart &p : plan.session) record("session", p.name, p.bytes);
   record("session", "total", plan.session_total());
   record("state_per_sequence", "", plan.state_per_sequence);
+  record("repacked", "", plan.repacked);
   record("total", "", plan.weights_total() + plan.session_total());
   return 0;
 }

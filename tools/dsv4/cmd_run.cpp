@@ -48,7 +48,7 @@ int cmd_run(int argc, char **argv) {
   const bool chat = a.has("--chat");
   if (!chat && (s.think || !s.system.empty())) throw UsageError("--think and --system need --chat");
 
-  ModelHandle model = load_model(s.model_path);
+  ModelHandle model = load_model(s);
   SessionHandle session = new_session(model.get(), s);
 
   // BOS: the chat layout writes it; a plain prompt gets it when the model asks for it.

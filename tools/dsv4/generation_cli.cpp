@@ -12,7 +12,7 @@ void check(dsv4_status status) {
 
 const std::vector<std::string> kGenerationValueFlags = {
     "--model", "-n", "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--presence-penalty",
-    "--frequency-penalty", "--seed", "--ctx", "--threads", "--system"};
+    "--frequency-penalty", "--seed", "--ctx", "--threads", "--system", "--repack"};
 const std::vector<std::string> kGenerationSwitches = {"--think"};
 
 const char *const kGenerationFlagsHelp =
@@ -25,6 +25,7 @@ const char *const kGenerationFlagsHelp =
     "  --seed S               random seed (0); the same seed gives the same text\n"
     "  --ctx N                context length (default min(training context, 4096))\n"
     "  --threads N            compute threads (default all)\n"
+    "  --repack off|auto|on   weights copied into packed layouts at load (auto)\n"
     "  --system TEXT          system prompt (chat layouts)\n"
     "  --think                open a thinking block (<think>) for the answer (chat layouts)\n";
 
@@ -44,6 +45,7 @@ GenerationSettings read_generation_settings(const Args &a) {
   const int64_t threads = a.get_int("--threads", 0);
   if (threads < 0 || threads > 1024) throw UsageError("--threads must be in [0, 1024]");
   s.n_threads = static_cast<uint32_t>(threads);
+  s.repack = parse_repack(a);
   s.think = a.has("--think");
   s.system = a.get("--system").value_or("");
   dsv4_sampling_params &p = s.sampling;
@@ -60,9 +62,11 @@ GenerationSettings read_generation_settings(const Args &a) {
   return s;
 }
 
-ModelHandle load_model(const std::string &path) {
+ModelHandle load_model(const GenerationSettings &s) {
+  dsv4_model_params p = dsv4_model_params_default();
+  p.repack = static_cast<uint32_t>(s.repack);
   dsv4_model *m = nullptr;
-  check(dsv4_model_load(path.c_str(), nullptr, &m));
+  check(dsv4_model_load(s.model_path.c_str(), &p, &m));
   return ModelHandle(m);
 }
 

@@ -39,13 +39,14 @@ struct GenerationSettings {
   int64_t max_tokens = 128;
   int64_t n_ctx = 0;
   uint32_t n_threads = 0;
+  RepackMode repack = RepackMode::kAuto;
   bool think = false;
   std::string system;
   dsv4_sampling_params sampling = dsv4_sampling_params_default();
 };
 GenerationSettings read_generation_settings(const Args &args);
 
-ModelHandle load_model(const std::string &path);
+ModelHandle load_model(const GenerationSettings &s);
 SessionHandle new_session(dsv4_model *model, const GenerationSettings &s);
 
 std::vector<int32_t> tokenize(dsv4_model *model, const std::string &text, uint32_t flags);

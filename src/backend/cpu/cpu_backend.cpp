@@ -11,6 +11,7 @@
 #include "backend/cpu/cpu_ops_v4.h"
 #include "backend/cpu/kernels.h"
 #include "backend/cpu/matmul_options.h"
+#include "backend/cpu/packed.h"
 #include "backend/cpu/thread_pool.h"
 #include "backend/cpu/vec.h"
 #include "backend/cpu/weight_row.h"
@@ -23,6 +24,7 @@ namespace dsv4 {
 WeightView WeightView::matrix(int64_t i2) const {
   WeightView v = *this;
   v.data = data + static_cast<uint64_t>(i2) * matrix_bytes;
+  if (packed) v.packed = packed + static_cast<uint64_t>(i2) * packed_matrix_bytes;
   v.ne2 = 1;
   if (is_fp8()) {
     const int64_t grid = (fp8_rows + 127) / 128 * ((ne0 + 127) / 128);
@@ -33,12 +35,22 @@ WeightView WeightView::matrix(int64_t i2) const {
 }
 
 WeightView WeightView::rows(int64_t first, int64_t n) const {
+  WeightView v = stacked_rows(first, n);
+  v.ne2 = 1;
+  v.matrix_bytes = row_bytes * static_cast<uint64_t>(n);
+  return v;
+}
+
+WeightView WeightView::stacked_rows(int64_t first, int64_t n) const {
   WeightView v = *this;
   v.data = data + static_cast<uint64_t>(first) * row_bytes;
   v.ne1 = n;
-  v.ne2 = 1;
-  v.matrix_bytes = row_bytes * static_cast<uint64_t>(n);
   v.fp8_row0 = fp8_row0 + first;
+  // A packed view stays packed only when its first row starts a group.
+  if (packed && first % cpu::kPackRows == 0)
+    v.packed = packed + static_cast<uint64_t>(first / cpu::kPackRows) * packed_group_bytes;
+  else
+    v.packed = nullptr;
   return v;
 }
 
@@ -91,6 +103,31 @@ void rows_by_token_blocks(const WeightView &w, int64_t n_mats, const int32_t *id
   });
 }
 
+// As rows_by_token_blocks for a packed view: whole groups of kPackRows rows split over the
+// threads; the kernel writes out[t·kPackRows + r] and the rows past ne1 are dropped.
+template <class GroupDot>
+void groups_by_token_blocks(const WeightView &w, int64_t n_mats, const int32_t *ids, int64_t T, Rows y,
+                            int64_t y_step, ThreadPool *pool, const GroupDot &dot) {
+  const int64_t N = w.ne1, G = (N + cpu::kPackRows - 1) / cpu::kPackRows;
+  parallel_for(pool, n_mats * G, [&](int64_t g0, int64_t g1) {
+    alignas(64) float out[kTokenBlock * cpu::kPackRows];
+    for (int64_t t0 = 0; t0 < T; t0 += kTokenBlock) {
+      const int64_t tn = std::min(kTokenBlock, T - t0);
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t m = g / G, r0 = (g % G) * cpu::kPackRows;
+        const uint8_t *group = w.packed + static_cast<uint64_t>(ids ? ids[m] : m) * w.packed_matrix_bytes +
+                               static_cast<uint64_t>(g % G) * w.packed_group_bytes;
+        dot(group, m, t0, tn, out);
+        const int64_t nr = std::min(cpu::kPackRows, N - r0);
+        for (int64_t t = 0; t < tn; ++t) {
+          float *yt = y.row(t0 + t) + m * y_step + r0;
+          for (int64_t r = 0; r < nr; ++r) yt[r] = out[t * cpu::kPackRows + r];
+        }
+      }
+    }
+  });
+}
+
 class CpuBackend final : public Backend {
  public:
   const char *name() const override { return "cpu"; }
@@ -113,30 +150,72 @@ class CpuBackend final : public Backend {
                        Rows{y.data + m * y_step, T, y.stride}, pool);
       return;
     }
-    if (o.mode == MatmulMode::kInt8 && k->act != cpu::ActFormat::kF32) {
-      // Each distinct activation row is rounded once: [x matrix][token].
-      const int64_t n_x = x_step == 0 ? 1 : n_mats;
-      const size_t stride = cpu::act_bytes(k->act, n);
-      uint8_t *buf = act_scratch(stride * static_cast<size_t>(T * n_x));
-      parallel_for(pool, T * n_x, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; ++i)
-          cpu::quantize_act(k->act, x.row(i % T) + (i / T) * x_step, buf + stride * i, n, isa);
-      });
-      rows_by_token_blocks(w, n_mats, ids, T, y, y_step, pool,
-                           [&](const uint8_t *row, int64_t m, int64_t t0, int64_t tn, float *out) {
-                             const void *xs[kTokenBlock];
-                             const int64_t base = (x_step == 0 ? 0 : m) * T;
-                             for (int64_t t = 0; t < tn; ++t) xs[t] = buf + stride * (base + t0 + t);
-                             k->dot_q8_xN(row, xs, tn, n, out);
-                           });
+    const bool int8 = o.mode == MatmulMode::kInt8 && k->act != cpu::ActFormat::kF32;
+    const RoundedActs acts = int8 ? round_activations(*k, isa, n, n_mats, x, x_step, pool) : RoundedActs{};
+    // Row-major dot over rows of the weights in their file format (from the file, or restored
+    // from a packed group): the int8 or the exact kernels.
+    const auto dot = [&](const uint8_t *row, int64_t m, int64_t t0, int64_t tn, float *out) {
+      if (int8) {
+        const void *xs[kTokenBlock];
+        for (int64_t t = 0; t < tn; ++t) xs[t] = acts.row(m, t0 + t);
+        k->dot_q8_xN(row, xs, tn, n, out);
+      } else {
+        const float *xs[kTokenBlock];
+        for (int64_t t = 0; t < tn; ++t) xs[t] = x.row(t0 + t) + m * x_step;
+        k->dot_f32_xN(row, xs, tn, n, out);
+      }
+    };
+    const cpu::PackedLayout *l = w.packed ? cpu::packed_layout(w.type) : nullptr;
+    if (!l) {
+      rows_by_token_blocks(w, n_mats, ids, T, y, y_step, pool, dot);
       return;
     }
-    rows_by_token_blocks(w, n_mats, ids, T, y, y_step, pool,
-                         [&](const uint8_t *row, int64_t m, int64_t t0, int64_t tn, float *out) {
-                           const float *xs[kTokenBlock];
-                           for (int64_t t = 0; t < tn; ++t) xs[t] = x.row(t0 + t) + m * x_step;
-                           k->dot_f32_xN(row, xs, tn, n, out);
-                         });
+    if (int8 && isa == Isa::kAvx512 && l && l->gemv_avx512) {
+      groups_by_token_blocks(w, n_mats, ids, T, y, y_step, pool,
+                             [&](const uint8_t *group, int64_t m, int64_t t0, int64_t tn, float *out) {
+                               const void *xs[kTokenBlock];
+                               for (int64_t t = 0; t < tn; ++t) xs[t] = acts.row(m, t0 + t);
+                               l->gemv_avx512(group, xs, tn, n, out);
+                             });
+      return;
+    }
+    // Any other kernel: the group's rows restored in their file format, then the row-major
+    // kernels, so the results are bitwise those of the unpacked weights.
+    groups_by_token_blocks(w, n_mats, ids, T, y, y_step, pool,
+                           [&](const uint8_t *group, int64_t m, int64_t t0, int64_t tn, float *out) {
+                             thread_local std::vector<uint8_t> rows;
+                             rows.resize(w.row_bytes);
+                             float one[kTokenBlock];
+                             for (int64_t r = 0; r < cpu::kPackRows; ++r) {
+                               l->unpack_row(group, n, r, rows.data());
+                               dot(rows.data(), m, t0, tn, one);
+                               for (int64_t t = 0; t < tn; ++t) out[t * cpu::kPackRows + r] = one[t];
+                             }
+                           });
+  }
+
+  // Activations rounded once per matmul for the int8 kernels: [x matrix][token].
+  struct RoundedActs {
+    const uint8_t *buf = nullptr;
+    size_t stride = 0;
+    int64_t T = 0;
+    bool shared = true;  // one activation matrix for every weight matrix (x_step == 0)
+    const void *row(int64_t m, int64_t t) const { return buf + stride * ((shared ? 0 : m) * T + t); }
+  };
+  static RoundedActs round_activations(const cpu::TypeKernels &k, Isa isa, int64_t n, int64_t n_mats, ConstRows x,
+                                       int64_t x_step, ThreadPool *pool) {
+    RoundedActs a;
+    a.T = x.n_rows;
+    a.shared = x_step == 0;
+    a.stride = cpu::act_bytes(k.act, n);
+    const int64_t rows = a.T * (a.shared ? 1 : n_mats);
+    uint8_t *buf = act_scratch(a.stride * static_cast<size_t>(rows));
+    parallel_for(pool, rows, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        cpu::quantize_act(k.act, x.row(i % a.T) + (i / a.T) * x_step, buf + a.stride * i, n, isa);
+    });
+    a.buf = buf;
+    return a;
   }
 
   // Types without kernels (and FP8 block-scaled weights): dequantize each row, then vec_dot.

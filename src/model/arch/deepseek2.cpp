@@ -85,8 +85,9 @@ Rows rows(std::vector<float> &v, int64_t n, int64_t stride, int64_t off = 0) { r
 
 class Deepseek2Model final : public ArchModel {
  public:
-  Deepseek2Model(const gguf::File &file, const Deepseek2Config &c) : c_(c), be_(cpu_backend()) {
-    WeightLoader w(file);
+  Deepseek2Model(const gguf::File &file, const Deepseek2Config &c, PackedWeights *packer)
+      : c_(c), be_(cpu_backend()) {
+    WeightLoader w(file, packer);
     const int64_t D = c.n_embd, H = c.n_head, C = c.kv_lora_rank, dr = c.d_rope, dn = c.d_nope, dv = c.d_v;
     tok_embd_ = w.matrix("token_embd.weight", {D, c.n_vocab});
     output_norm_ = w.vector("output_norm.weight", D);
@@ -129,10 +130,8 @@ class Deepseek2Model final : public ArchModel {
       if (w.has(p + "exp_probs_b.bias")) L.probs_bias = w.vector(p + "exp_probs_b.bias", E);
       if (w.has(p + "ffn_gate_up_exps.weight")) {
         const WeightView both = w.matrix(p + "ffn_gate_up_exps.weight", {D, 2 * I, E});
-        L.gate_exps = both;
-        L.gate_exps.ne1 = I;
-        L.up_exps = L.gate_exps;
-        L.up_exps.data = both.data + static_cast<uint64_t>(I) * both.row_bytes;
+        L.gate_exps = both.stacked_rows(0, I);
+        L.up_exps = both.stacked_rows(I, I);
       } else {
         L.gate_exps = w.matrix(p + "ffn_gate_exps.weight", {D, I, E});
         L.up_exps = w.matrix(p + "ffn_up_exps.weight", {D, I, E});
@@ -339,7 +338,7 @@ class Deepseek2Model final : public ArchModel {
   // Routed experts (tokens grouped by expert, so each expert's weights stream once per batch)
   // plus the shared experts (§3.5). Input s.cur [T, D]; output s.tmp [T, D].
   void moe(const Layer &L, int64_t T, Scratch &s, ThreadPool *pool) const {
-    const int64_t D = c_.n_embd, E = c_.n_expert, K = c_.n_expert_used, I = c_.n_ff_exp;
+    const int64_t D = c_.n_embd, E = c_.n_expert, K = c_.n_expert_used;
     s.router.resize(static_cast<size_t>(T * E));
     be_.matmul(L.gate_inp, crows(s.cur, T, D), rows(s.router, T, E), pool);
     MoeRouteParams rp = route_;
@@ -437,13 +436,13 @@ uint64_t deepseek2_scratch_bytes(const Deepseek2Config &c, int64_t T, int64_t n_
   return (static_cast<uint64_t>(T) * per_token + static_cast<uint64_t>(attention)) * 4;
 }
 
-std::unique_ptr<ArchModel> load_deepseek2(const gguf::File &file, uint64_t memory_limit) {
+std::unique_ptr<ArchModel> load_deepseek2(const gguf::File &file, uint64_t memory_limit, PackedWeights *packer) {
   const Deepseek2Config c = Deepseek2Config::from_gguf(file);
   // Owned at load: f32 copies of the 1-D tensors (norms, biases) and the rope table.
   uint64_t owned = static_cast<uint64_t>(c.n_embd) * 4 * (1 + 2 * c.n_layer) +
                    static_cast<uint64_t>(c.n_layer) * 4 * (c.q_lora_rank + c.kv_lora_rank + c.n_expert);
   check_memory_plan("deepseek2 model tables", owned, memory_limit);
-  return std::make_unique<Deepseek2Model>(file, c);
+  return std::make_unique<Deepseek2Model>(file, c, packer);
 }
 
 }  // namespace dsv4

@@ -10,9 +10,10 @@ namespace gguf {
 class File;
 }
 class ArchModel;
+class PackedWeights;
 struct Deepseek2Config;
 
-std::unique_ptr<ArchModel> load_deepseek2(const gguf::File &file, uint64_t memory_limit);
+std::unique_ptr<ArchModel> load_deepseek2(const gguf::File &file, uint64_t memory_limit, PackedWeights *packer);
 
 // Scratch of a forward pass of n_tokens tokens with a cache of n_ctx positions (also planned by
 // `dsv4 plan`).

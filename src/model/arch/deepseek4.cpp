@@ -107,8 +107,9 @@ std::vector<int32_t> load_tid2eid(const gguf::File &f, const WeightLoader &w, co
 
 class Deepseek4Model final : public ArchModel {
  public:
-  Deepseek4Model(const gguf::File &file, const Deepseek4Config &c) : c_(c), be_(cpu_backend()) {
-    WeightLoader w(file);
+  Deepseek4Model(const gguf::File &file, const Deepseek4Config &c, PackedWeights *packer)
+      : c_(c), be_(cpu_backend()) {
+    WeightLoader w(file, packer);
     const int64_t D = c.n_embd, H = c.n_head, hd = c.head_dim, hc = c.n_hc, V = c.n_vocab;
     const int64_t E = c.n_expert, I = c.n_ff_exp, Is = c.n_ff_exp * c.n_expert_shared;
     tok_embd_ = w.matrix("token_embd.weight", {D, V});
@@ -435,7 +436,7 @@ uint64_t deepseek4_scratch_bytes(const Deepseek4Config &c, const StateOptions &o
   return (persistent + sub + 4 * 32) * 4;  // + the 16-byte alignment of each take
 }
 
-std::unique_ptr<ArchModel> load_deepseek4(const gguf::File &file, uint64_t memory_limit) {
+std::unique_ptr<ArchModel> load_deepseek4(const gguf::File &file, uint64_t memory_limit, PackedWeights *packer) {
   const Deepseek4Config c = Deepseek4Config::from_gguf(file);
   // Owned at load (f32): the 1-D tensors, the compressor ape tables (at most 128·hd for
   // ratio 128, 8·hd for ratio 4, plus the indexer's 8·di) and the rope tables; tid2eid (i32).
@@ -444,7 +445,7 @@ std::unique_ptr<ArchModel> load_deepseek4(const gguf::File &file, uint64_t memor
   const uint64_t owned = 4 * (static_cast<uint64_t>(c.n_layer) * per_layer + c.n_embd + c.n_hc + 1 + c.d_rope) +
                          static_cast<uint64_t>(c.n_hash_layer) * c.n_vocab * c.n_expert_used * 4;
   check_memory_plan("deepseek4 model tables", owned, memory_limit);
-  return std::make_unique<v4::Deepseek4Model>(file, c);
+  return std::make_unique<v4::Deepseek4Model>(file, c, packer);
 }
 
 }  // namespace dsv4

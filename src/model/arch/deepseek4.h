@@ -11,7 +11,8 @@ namespace gguf {
 class File;
 }
 class ArchModel;
+class PackedWeights;
 
-std::unique_ptr<ArchModel> load_deepseek4(const gguf::File &file, uint64_t memory_limit);
+std::unique_ptr<ArchModel> load_deepseek4(const gguf::File &file, uint64_t memory_limit, PackedWeights *packer);
 
 }  // namespace dsv4
