@@ -22,8 +22,9 @@ int cmd_logits(int argc, char **argv) {
   so.n_threads = static_cast<int32_t>(a.get_int("--threads", 0));
   so.cache_type = parse_cache_type(a.get("--cache-type").value_or("f32"));
 
+  // The exact path reads the file's rows: a packed copy would only cost memory (unless asked for).
   ModelLoadOptions mo;
-  mo.repack = parse_repack(a);
+  mo.repack = a.has("--repack") ? parse_repack(a) : RepackMode::kOff;
   auto model = Model::load(path, mo);
   Session session(*model, so);
   const int64_t n = static_cast<int64_t>(tokens.size()), step = chunk > 0 ? chunk : n;

@@ -166,31 +166,17 @@ class CpuBackend final : public Backend {
       }
     };
     const cpu::PackedLayout *l = w.packed ? cpu::packed_layout(w.type) : nullptr;
-    if (!l) {
+    // Off the packed kernel (the exact path, other kernel families) the rows come from the file's
+    // bytes, which stay mapped: the same bits as without repacking, at the row-major speed.
+    if (!l || !int8 || isa != Isa::kAvx512 || !l->gemv_avx512) {
       rows_by_token_blocks(w, n_mats, ids, T, y, y_step, pool, dot);
       return;
     }
-    if (int8 && isa == Isa::kAvx512 && l && l->gemv_avx512) {
-      groups_by_token_blocks(w, n_mats, ids, T, y, y_step, pool,
-                             [&](const uint8_t *group, int64_t m, int64_t t0, int64_t tn, float *out) {
-                               const void *xs[kTokenBlock];
-                               for (int64_t t = 0; t < tn; ++t) xs[t] = acts.row(m, t0 + t);
-                               l->gemv_avx512(group, xs, tn, n, out);
-                             });
-      return;
-    }
-    // Any other kernel: the group's rows restored in their file format, then the row-major
-    // kernels, so the results are bitwise those of the unpacked weights.
     groups_by_token_blocks(w, n_mats, ids, T, y, y_step, pool,
                            [&](const uint8_t *group, int64_t m, int64_t t0, int64_t tn, float *out) {
-                             thread_local std::vector<uint8_t> rows;
-                             rows.resize(w.row_bytes);
-                             float one[kTokenBlock];
-                             for (int64_t r = 0; r < cpu::kPackRows; ++r) {
-                               l->unpack_row(group, n, r, rows.data());
-                               dot(rows.data(), m, t0, tn, one);
-                               for (int64_t t = 0; t < tn; ++t) out[t * cpu::kPackRows + r] = one[t];
-                             }
+                             const void *xs[kTokenBlock];
+                             for (int64_t t = 0; t < tn; ++t) xs[t] = acts.row(m, t0 + t);
+                             l->gemv_avx512(group, xs, tn, n, out);
                            });
   }
 

@@ -4,11 +4,12 @@
 // broadcast). Sub-block scales are stored unpacked, per row, beside the codes: the per-block
 // scale decoding that bounds the row-major kernels on a few cores is done once, at load.
 //
-// A packed group restores its rows exactly (unpack_row), so every path that is not the packed
-// int8 kernel (the exact f32 path, another kernel family, FP8, get_rows) unpacks rows and runs the
-// row-major kernels of kernels.h: results there are bitwise those of the unpacked weights. The
-// packed kernels compute the same integer block sums as the scalar int8 kernels of that type and
-// differ only in the order of the f32 combination (results do not depend on the thread count).
+// A packed group restores its rows exactly (unpack_row: the layout loses nothing). The weights'
+// file bytes stay mapped, so every path that is not the packed int8 kernel (the exact f32 path,
+// another kernel family, get_rows) reads them and runs the row-major kernels of kernels.h, with
+// the bits of the unpacked weights. The packed kernels compute the same integer block sums as the
+// scalar int8 kernels of that type and differ only in the order of the f32 combination (results
+// do not depend on the thread count).
 #pragma once
 
 #include <cstddef>
