@@ -138,6 +138,21 @@ double measure_read_bandwidth_gb_s(ThreadPool &pool, uint64_t bytes) {
   return best;
 }
 
+void BandwidthSamples::sample() {
+  ThreadPool pool(n_threads_);
+  gb_s_.push_back(measure_read_bandwidth_gb_s(pool, uint64_t{512} << 20));
+}
+
+double BandwidthSamples::median() const {
+  if (gb_s_.empty()) return 0;
+  std::vector<double> v = gb_s_;
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+double BandwidthSamples::min() const { return gb_s_.empty() ? 0 : *std::min_element(gb_s_.begin(), gb_s_.end()); }
+double BandwidthSamples::max() const { return gb_s_.empty() ? 0 : *std::max_element(gb_s_.begin(), gb_s_.end()); }
+
 double measure_peak_gflop_s(ThreadPool &pool, bool int8) {
   const CpuFeatures &f = cpu_features();
   const int64_t iters = 20'000'000;

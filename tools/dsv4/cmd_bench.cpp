@@ -77,13 +77,6 @@ int cmd_bench(int argc, char **argv) {
   // the f32 path the golden tests check.
   so.int8_activations = !a.has("--exact");
 
-  // Bandwidth is measured before the model is mapped and again after the runs; the higher figure
-  // is the limit (page-cache pressure and fragmented memory can lower a single measurement).
-  double bw = 0;
-  {
-    ThreadPool pool(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    bw = measure_read_bandwidth_gb_s(pool);
-  }
   ModelLoadOptions mo;
   mo.repack = parse_repack(a);
   const auto load_t0 = Clock::now();
@@ -112,6 +105,10 @@ int cmd_bench(int argc, char **argv) {
                rss_after_prefill / 1048576.0, session.planned_bytes() / 1048576.0);
   session.clear();
 
+  // The decode limit: read bandwidth sampled before and after every decode repetition (the median
+  // of the samples; they move by up to 2x within seconds on a shared machine).
+  BandwidthSamples bws(n_threads);
+  bws.sample();
   std::vector<double> pp, tg;
   for (int64_t rep = 0; rep < r; ++rep) {
     if (p > 0) {
@@ -126,12 +123,14 @@ int cmd_bench(int argc, char **argv) {
       const auto t0 = Clock::now();
       for (int64_t i = 0; i < n; ++i) session.eval(toks.data() + d + i, 1, nullptr);
       tg.push_back(static_cast<double>(n) / seconds_since(t0));
+      bws.sample();
     }
     std::fprintf(stderr, "bench: repetition %lld/%lld done\n", static_cast<long long>(rep + 1),
                  static_cast<long long>(r));
   }
+  if (n == 0) bws.sample();
+  const double bw = bws.median();
   ThreadPool pool(n_threads);
-  bw = std::max(bw, measure_read_bandwidth_gb_s(pool));
   const double peak = measure_peak_gflop_s(pool, session.int8_activations());
   const Stat pps = stats(pp), tgs = stats(tg);
   const double tg_share = bw > 0 ? tgs.mean * static_cast<double>(active.bytes) / (bw * 1e9) : 0;
@@ -139,10 +138,11 @@ int cmd_bench(int argc, char **argv) {
 
   std::fprintf(stderr,
                "bench: pp%lld %.2f ± %.2f tok/s (%.1f%% of %.0f GFLOP/s)   tg%lld @ depth %lld %.2f ± %.2f tok/s "
-               "(%.1f%% of the %.1f tok/s limit at %.1f GB/s)\n",
+               "(%.1f%% of the %.1f tok/s limit at %.1f GB/s, median of %d samples %.1f-%.1f)\n",
                static_cast<long long>(p), pps.mean, pps.sd, 100 * pp_share, peak, static_cast<long long>(n),
                static_cast<long long>(d), tgs.mean, tgs.sd, 100 * tg_share,
-               active.bytes ? bw * 1e9 / static_cast<double>(active.bytes) : 0.0, bw);
+               active.bytes ? bw * 1e9 / static_cast<double>(active.bytes) : 0.0, bw, bws.count(), bws.min(),
+               bws.max());
   if (a.has("--json")) {
     std::printf(
         "{\"model\": \"%s\", \"pp\": %lld, \"tg\": %lld, \"pp_tok_s\": %.4f, \"pp_tok_s_sd\": %.4f, \"tg_tok_s\": "
@@ -150,13 +150,13 @@ int cmd_bench(int argc, char **argv) {
         "\"active_bytes_per_token\": %llu, \"active_params_per_token\": %llu, \"tg_share\": %.4f, \"pp_share\": "
         "%.4f, \"isa\": \"%s\", \"activations\": \"%s\", \"threads\": %d, \"repetitions\": %lld, "
         "\"rss_anon_bytes\": %llu, \"session_planned_bytes\": %llu, \"repack\": \"%s\", \"packed_bytes\": %llu, "
-        "\"load_s\": %.2f}\n",
+        "\"load_s\": %.2f, \"bandwidth_gb_s_min\": %.3f, \"bandwidth_gb_s_max\": %.3f}\n",
         path.c_str(), static_cast<long long>(p), static_cast<long long>(n), pps.mean, pps.sd, tgs.mean, tgs.sd,
         static_cast<long long>(d), bw, peak, static_cast<unsigned long long>(active.bytes),
         static_cast<unsigned long long>(active.params), tg_share, pp_share, isa_name(session.isa()),
         session.int8_activations() ? "int8" : "f32", n_threads, static_cast<long long>(r),
         static_cast<unsigned long long>(rss_after_prefill), static_cast<unsigned long long>(session.planned_bytes()),
-        repack_mode_name(mo.repack), static_cast<unsigned long long>(packed.bytes()), load_s);
+        repack_mode_name(mo.repack), static_cast<unsigned long long>(packed.bytes()), load_s, bws.min(), bws.max());
   }
   return 0;
 }

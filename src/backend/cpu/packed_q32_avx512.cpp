@@ -162,6 +162,13 @@ void tile(const uint8_t *group, const void *const *xq, int64_t n, float *out) {
 #pragma GCC unroll 8
       for (int t = 0; t < NT; ++t) a[t] = qa[t] + pos;
       BlockAcc<NT, K> s(bias, b - c0);
+      if (NT <= kPrefetchTiles) {
+        const char *ahead = reinterpret_cast<const char *>(group + b * T::kCodeBytes + kPrefetchBytes);
+        for (int l = 0; l < T::kCodeBytes; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T0);
+        // The scale stream, as many blocks ahead.
+        _mm_prefetch(reinterpret_cast<const char *>(scales + (b + kPrefetchBytes / T::kCodeBytes) * T::kScaleBytes),
+                     _MM_HINT_T0);
+      }
       T::dot(group + b * T::kCodeBytes, a, s);
       const __m512 w = T::load(scales + b * T::kScaleBytes);
 #pragma GCC unroll 8

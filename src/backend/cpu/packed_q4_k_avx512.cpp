@@ -43,6 +43,10 @@ void tile(const uint8_t *group, const void *const *xq, int64_t n, float *out) {
     __m512i isum[NT];
     for (int t = 0; t < NT; ++t) isum[t] = _mm512_setzero_si512();
     for (int s = 0; s < 8; ++s) {
+      if (NT <= kPrefetchTiles) {
+        const char *ahead = reinterpret_cast<const char *>(p) + kPrefetchBytes + 64 * 5 * s;
+        for (int l = 0; l < 5 * 64; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T0);
+      }
       __m512i x[NT], y[NT];
       for (int t = 0; t < NT; ++t) x[t] = y[t] = _mm512_setzero_si512();
       for (int j = 0; j < 4; ++j) {

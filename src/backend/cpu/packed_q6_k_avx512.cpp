@@ -38,7 +38,15 @@ void run(const uint8_t *group, const void *const *xq, int64_t n, float *out) {
     }
     const uint8_t *c = codes + b * kCodeBytes;
     const uint8_t *sc = scales + b * kScaleBytes;
+    if (NT <= kPrefetchTiles) {
+      // The scale and d streams, as many blocks ahead as the codes are (below).
+      constexpr int64_t kAhead = kPrefetchBytes / kCodeBytes;
+      for (int l = 0; l < kScaleBytes; l += 64) _mm_prefetch(reinterpret_cast<const char *>(sc + kAhead * kScaleBytes + l), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char *>(ds + (b + kAhead) * kDBytes), _MM_HINT_T0);
+    }
     for (int s = 0; s < 16; ++s) {
+      if (NT <= kPrefetchTiles)
+        for (int l = 0; l < 192; l += 64) _mm_prefetch(reinterpret_cast<const char *>(c + kPrefetchBytes + 192 * s + l), _MM_HINT_T0);
       const __m512i x = _mm512_load_si512(c + 192 * s), y = _mm512_load_si512(c + 192 * s + 64),
                     z = _mm512_load_si512(c + 192 * s + 128);
       // Word 3: q bits 0-1 from the top of x, 2-3 from y, 4-5 from z. The 16-bit shifts pull the
