@@ -62,11 +62,13 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelLoadOptio
 
   if (!opts.vocab_only) {
     check_tensor_types(*m->file_);
-    // The copies share the limit with the file's bytes when those were read into memory.
-    const uint64_t owned = opts.use_mmap ? 0 : size;
+    // The copies share the limit with the file's bytes when those were read into memory. All
+    // splits count.
+    const uint64_t file_bytes = m->file_->file_bytes();
+    const uint64_t owned = opts.use_mmap ? 0 : file_bytes;
     const uint64_t pack_limit = m->memory_limit_ > owned ? m->memory_limit_ - owned : 0;
-    m->packed_ = std::make_unique<PackedWeights>(*m->file_, opts.repack,
-                                                 repack_enabled(opts.repack, size, m->memory_limit_), pack_limit);
+    m->packed_ = std::make_unique<PackedWeights>(
+        *m->file_, opts.repack, repack_enabled(opts.repack, file_bytes, m->memory_limit_), pack_limit);
     m->arch_ = load_arch_model(*m->file_, m->memory_limit_, m->packed_.get());
     if (m->packed_->n_tensors() > 0)
       log_info("repacked " + std::to_string(m->packed_->n_tensors()) + " weights (" +
