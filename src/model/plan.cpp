@@ -324,11 +324,11 @@ MemoryPlan plan_file(const gguf::File &file, const PlanRequest &req) {
   }
   // The file's own tensors, exactly.
   add_weights(plan, {}, "native", native);
+  plan.repacked = packed_file_bytes(file);
   for (const gguf::TensorInfo &t : file.tensors()) {
     const std::string part = plan_part_of(t.name);
     for (PlanPart &p : plan.weights)
       if (p.name == part) p.bytes += t.nbytes;
-    if (is_matmul_weight(t.name)) plan.repacked += packed_weight_bytes(t.type, t.ne[0], t.ne[1], t.ne[2] * t.ne[3]);
   }
   return plan;
 }

@@ -54,8 +54,15 @@ uint64_t packed_weight_bytes(uint32_t type, int64_t ne0, int64_t ne1, int64_t ne
   return l->group_bytes(ne0) * groups * static_cast<uint64_t>(ne2);
 }
 
+uint64_t packed_file_bytes(const gguf::File &file) {
+  uint64_t total = 0;
+  for (const gguf::TensorInfo &t : file.tensors())
+    if (is_matmul_weight(t.name)) total += packed_weight_bytes(t.type, t.ne[0], t.ne[1], t.ne[2] * t.ne[3]);
+  return total;
+}
+
 PackedWeights::PackedWeights(const gguf::File &file, RepackMode mode, bool enabled, uint64_t memory_limit)
-    : file_(file), mode_(mode), enabled_(enabled), limit_(memory_limit) {}
+    : file_(file), mode_(mode), enabled_(enabled), limit_(memory_limit), planned_(enabled ? packed_file_bytes(file) : 0) {}
 
 PackedWeights::~PackedWeights() {
   for (void *p : blocks_) std::free(p);
@@ -111,6 +118,9 @@ void PackedWeights::pack(WeightView &v) {
   v.packed_group_bytes = gb;
   v.packed_matrix_bytes = pmb;
   if (file_.release_pages(v.data, v.bytes())) released_ += v.bytes();
+  if (progress_ && planned_ > 0 &&
+      !progress_(static_cast<float>(std::min(1.0, static_cast<double>(bytes_) / static_cast<double>(planned_)))))
+    fail(DSV4_CANCELLED, "model load cancelled by the progress callback (while repacking)");
 }
 
 }  // namespace dsv4

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ bool is_matmul_weight(const std::string &name);
 // (no packed layout for the type, or ne0 not a multiple of its block).
 uint64_t packed_weight_bytes(uint32_t type, int64_t ne0, int64_t ne1, int64_t ne2);
 
+// The packed bytes of every matmul weight of a file: what a load with repack = on allocates.
+uint64_t packed_file_bytes(const gguf::File &file);
+
 class PackedWeights {
  public:
   // kOn: a copy that would exceed memory_limit fails the load with DSV4_ERR_OUT_OF_MEMORY;
@@ -45,11 +49,14 @@ class PackedWeights {
   PackedWeights(const PackedWeights &) = delete;
   PackedWeights &operator=(const PackedWeights &) = delete;
 
+  // Called after each packed weight with the fraction of the file's packed bytes done; false
+  // cancels the load (DSV4_CANCELLED).
+  void set_progress(std::function<bool(float)> progress) { progress_ = std::move(progress); }
+
   // Points v.packed at a packed copy of its rows when repacking is on and the type has a
   // layout; otherwise leaves v alone.
   void pack(WeightView &v);
 
-  bool enabled() const { return enabled_; }
   uint64_t bytes() const { return bytes_; }
   int64_t n_tensors() const { return static_cast<int64_t>(blocks_.size()); }
   uint64_t released_bytes() const { return released_; }
@@ -60,6 +67,8 @@ class PackedWeights {
   bool enabled_;
   uint64_t limit_;
   uint64_t bytes_ = 0, released_ = 0;
+  uint64_t planned_ = 0;  // the packed bytes of every matmul weight in the file
+  std::function<bool(float)> progress_;
   bool stopped_ = false;  // kAuto ran into the limit
   std::vector<void *> blocks_;
 };

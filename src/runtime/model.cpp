@@ -49,7 +49,8 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelLoadOptio
   gguf::OpenOptions go;
   go.use_mmap = opts.use_mmap;
   go.load_data = !opts.vocab_only;
-  go.progress = opts.progress;
+  // Opening (reading, with use_mmap = 0) reports [0, 0.5], repacking (0.5, 1].
+  if (opts.progress) go.progress = [&opts](float f) { return opts.progress(opts.vocab_only ? f : 0.5f * f); };
   m->file_ = gguf::File::open(path, go);
 
   auto arch = m->file_->get_string("general.architecture");
@@ -69,10 +70,13 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelLoadOptio
     const uint64_t pack_limit = m->memory_limit_ > owned ? m->memory_limit_ - owned : 0;
     m->packed_ = std::make_unique<PackedWeights>(
         *m->file_, opts.repack, repack_enabled(opts.repack, file_bytes, m->memory_limit_), pack_limit);
+    if (opts.progress)
+      m->packed_->set_progress([&opts](float f) { return opts.progress(0.5f + 0.5f * f); });
     m->arch_ = load_arch_model(*m->file_, m->memory_limit_, m->packed_.get());
     if (m->packed_->n_tensors() > 0)
       log_info("repacked " + std::to_string(m->packed_->n_tensors()) + " weights (" +
-               format_bytes(m->packed_->bytes()) + ", repack = " + repack_mode_name(opts.repack) + ")");
+               format_bytes(m->packed_->bytes()) + ", repack = " + repack_mode_name(opts.repack) + "); " +
+               format_bytes(m->packed_->released_bytes()) + " of mapped file pages given back");
   }
   if (opts.progress && !opts.progress(1.0f)) fail(DSV4_CANCELLED, "model load cancelled by the progress callback");
   log_info("loaded " + path + " (" + m->architecture_ + (opts.vocab_only ? ", vocab only" : "") + ")");

@@ -3,6 +3,7 @@
 // and random activations, for several token counts and a partial last group.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -309,6 +310,33 @@ void check_model(const char *name) {
 
 TEST(PackedModel, Deepseek2Q4K) { check_model("ds3-tiny-q4_k"); }
 TEST(PackedModel, Deepseek4Mxfp4) { check_model("dsv4-tiny-b-mxfp4"); }
+
+// Loading reports [0, 0.5] while opening and (0.5, 1] while repacking, never backwards; false
+// from the callback while repacking cancels the load.
+TEST(PackedModel, ProgressAndCancel) {
+  const std::string path = testdata_path("models/ds3-tiny-q4_k.gguf");
+  std::vector<float> seen;
+  ModelLoadOptions o;
+  o.repack = RepackMode::kOn;
+  o.progress = [&](float f) {
+    seen.push_back(f);
+    return true;
+  };
+  Model::load(path, o);
+  ASSERT_FALSE(seen.empty());
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_LE(seen[i - 1], seen[i]) << i;
+  EXPECT_EQ(seen.back(), 1.0f);
+  EXPECT_GT(std::count_if(seen.begin(), seen.end(), [](float f) { return f > 0.5f && f < 1.0f; }), 0)
+      << "no progress while repacking";
+  o.progress = [](float f) { return f <= 0.6f; };
+  try {
+    Model::load(path, o);
+    FAIL() << "cancelling while repacking must fail the load";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.status(), DSV4_CANCELLED);
+    EXPECT_NE(std::string(e.message()).find("repacking"), std::string::npos) << e.message();
+  }
+}
 
 TEST(PackedModel, MemoryLimit) {
   const std::string path = testdata_path("models/ds3-tiny-q4_k.gguf");
