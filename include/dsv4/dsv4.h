@@ -155,7 +155,8 @@ typedef int32_t (*dsv4_progress_fn)(float fraction, void *user);
  * the file pages it replaces are handed back to the kernel (use_mmap = 1). Only sessions on the
  * int8 path with the AVX-512 kernels read the copy (prefill about 2x faster); the others read
  * the file's rows again, with the same bits as without repacking: load with DSV4_REPACK_OFF for
- * exact-path work. Int8 results change only by the order of f32 sums.
+ * exact-path work. Int8 results change only by the order of f32 sums. A load reports progress
+ * in [0, 0.5] while opening the file and in (0.5, 1] while repacking (cancellable there too).
  *   AUTO (default): on when the CPU has AVX-512 VNNI and the file is at most half the memory
  *                   limit; weights past the limit stay unpacked.
  *   OFF:            never.
