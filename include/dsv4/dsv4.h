@@ -152,7 +152,8 @@ typedef int32_t (*dsv4_progress_fn)(float fraction, void *user);
 /* Repacking (dsv4_model_params.repack): the weights that only go through matrix products are
  * copied at load into row-interleaved layouts that the AVX-512 VNNI kernels read faster (Q4_K,
  * Q6_K, Q4_0, Q8_0, MXFP4). The copy is anonymous memory counted against memory_limit_bytes;
- * the file pages it replaces are handed back to the kernel (use_mmap = 1). Only sessions on the
+ * the file pages it replaces are dropped from the process's mapping (use_mmap = 1; they stay in
+ * the page cache, reclaimable). Only sessions on the
  * int8 path with the AVX-512 kernels read the copy (prefill about 2x faster); the others read
  * the file's rows again, with the same bits as without repacking: load with DSV4_REPACK_OFF for
  * exact-path work. Int8 results change only by the order of f32 sums. A load reports progress

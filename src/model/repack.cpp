@@ -57,7 +57,7 @@ uint64_t packed_weight_bytes(uint32_t type, int64_t ne0, int64_t ne1, int64_t ne
 uint64_t packed_file_bytes(const gguf::File &file) {
   uint64_t total = 0;
   for (const gguf::TensorInfo &t : file.tensors())
-    if (is_matmul_weight(t.name)) total += packed_weight_bytes(t.type, t.ne[0], t.ne[1], t.ne[2] * t.ne[3]);
+    if (t.nbytes > 0 && is_matmul_weight(t.name)) total += packed_weight_bytes(t.type, t.ne[0], t.ne[1], t.ne[2] * t.ne[3]);
   return total;
 }
 
@@ -84,6 +84,7 @@ void PackedWeights::pack(WeightView &v) {
   // decode streams them).
   constexpr size_t kHuge = size_t{2} << 20;
   const size_t align = bytes >= kHuge ? kHuge : 64;
+  blocks_.reserve(blocks_.size() + 1);  // so that recording the block cannot fail after allocating it
   void *mem = nullptr;
   if (posix_memalign(&mem, align, (bytes + align - 1) / align * align) != 0 || !mem)
     fail(DSV4_ERR_OUT_OF_MEMORY, std::string("repacking '") + v.name + "': cannot allocate " + format_bytes(bytes));

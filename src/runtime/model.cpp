@@ -49,6 +49,7 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelLoadOptio
   gguf::OpenOptions go;
   go.use_mmap = opts.use_mmap;
   go.load_data = !opts.vocab_only;
+  if (!opts.use_mmap) go.owned_bytes_limit = m->memory_limit_;  // every split, before reading
   // Opening (reading, with use_mmap = 0) reports [0, 0.5], repacking (0.5, 1].
   if (opts.progress) go.progress = [&opts](float f) { return opts.progress(opts.vocab_only ? f : 0.5f * f); };
   m->file_ = gguf::File::open(path, go);
@@ -73,6 +74,7 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelLoadOptio
     if (opts.progress)
       m->packed_->set_progress([&opts](float f) { return opts.progress(0.5f + 0.5f * f); });
     m->arch_ = load_arch_model(*m->file_, m->memory_limit_, m->packed_.get());
+    m->packed_->set_progress(nullptr);  // it refers to opts
     if (m->packed_->n_tensors() > 0)
       log_info("repacked " + std::to_string(m->packed_->n_tensors()) + " weights (" +
                format_bytes(m->packed_->bytes()) + ", repack = " + repack_mode_name(opts.repack) + "); " +
