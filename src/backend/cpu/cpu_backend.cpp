@@ -152,8 +152,7 @@ class CpuBackend final : public Backend {
     }
     const bool int8 = o.mode == MatmulMode::kInt8 && k->act != cpu::ActFormat::kF32;
     const RoundedActs acts = int8 ? round_activations(*k, isa, n, n_mats, x, x_step, pool) : RoundedActs{};
-    // Row-major dot over rows of the weights in their file format (from the file, or restored
-    // from a packed group): the int8 or the exact kernels.
+    // Row-major dot over rows of the weights in their file format: the int8 or the exact kernels.
     const auto dot = [&](const uint8_t *row, int64_t m, int64_t t0, int64_t tn, float *out) {
       if (int8) {
         const void *xs[kTokenBlock];
