@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/memory.h"
+#include "format/ggml_type.h"
 #include "format/gguf.h"
 
 namespace dsv4 {
@@ -49,7 +50,7 @@ bool is_matmul_weight(const std::string &name) {
 
 uint64_t packed_weight_bytes(uint32_t type, int64_t ne0, int64_t ne1, int64_t ne2) {
   const cpu::PackedLayout *l = cpu::packed_layout(type);
-  if (!l || ne0 <= 0 || ne0 % l->block != 0) return 0;
+  if (!l || ne0 <= 0 || ne0 % type_info(type)->block_size != 0) return 0;
   const uint64_t groups = static_cast<uint64_t>((ne1 + cpu::kPackRows - 1) / cpu::kPackRows);
   return l->group_bytes(ne0) * groups * static_cast<uint64_t>(ne2);
 }

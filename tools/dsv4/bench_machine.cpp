@@ -118,8 +118,7 @@ __attribute__((target("avx2"))) double maddubs_loop_avx2(int64_t iters) {
   return static_cast<double>(s);
 }
 
-}  // namespace
-
+// Best of 5 passes reading `bytes` (split over the threads, each first-touching its part).
 double measure_read_bandwidth_gb_s(ThreadPool &pool, uint64_t bytes) {
   const int nt = pool.size();
   const size_t per = (bytes / nt) & ~size_t{4095};
@@ -137,6 +136,8 @@ double measure_read_bandwidth_gb_s(ThreadPool &pool, uint64_t bytes) {
   }
   return best;
 }
+
+}  // namespace
 
 void BandwidthSamples::sample() {
   ThreadPool pool(n_threads_);

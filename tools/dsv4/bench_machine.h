@@ -10,10 +10,8 @@ class ThreadPool;
 
 namespace cli {
 
-// Best of several passes reading a buffer much larger than the caches with every thread.
-double measure_read_bandwidth_gb_s(ThreadPool &pool, uint64_t bytes = uint64_t{1} << 30);
-
-// The same measurement repeated during a benchmark: the read bandwidth of a shared machine moves
+// Read bandwidth (best of several passes reading a buffer much larger than the caches with
+// every thread), repeated during a benchmark: the read bandwidth of a shared machine moves
 // by a factor of two within seconds, so the limit a timed run is compared with is sampled next to
 // it (before and after every repetition) rather than once.
 class BandwidthSamples {

@@ -31,8 +31,7 @@ using UnpackRowFn = void (*)(const uint8_t *group, int64_t n, int64_t r, uint8_t
 using PackedGemvFn = void (*)(const uint8_t *group, const void *const *xq, int64_t nt, int64_t n, float *out);
 
 struct PackedLayout {
-  uint32_t type = 0;
-  int64_t block = 0;                             // n must be a multiple of this (32 or 256)
+  uint32_t type = 0;                             // n is a multiple of the type's block size
   uint64_t (*group_bytes)(int64_t n) = nullptr;  // a multiple of 64
   PackGroupFn pack = nullptr;
   UnpackRowFn unpack_row = nullptr;

@@ -1,6 +1,6 @@
 // Internal: how the packed-layout files hand their functions to packed.cpp. Declarations only
-// (included by files compiled with different -m flags). Each layout file fills block,
-// group_bytes, pack and unpack_row; each _avx512 file fills gemv_avx512.
+// (included by files compiled with different -m flags). Each layout file fills group_bytes, pack
+// and unpack_row; each _avx512 file fills gemv_avx512.
 #pragma once
 
 #include <cstdint>

@@ -70,7 +70,6 @@ struct Format {
   }
 
   static void fill(PackedLayout &l) {
-    l.block = kBlock;
     l.group_bytes = group_bytes;
     l.pack = pack;
     l.unpack_row = unpack_row;

@@ -89,7 +89,6 @@ void unpack_row(const uint8_t *group, int64_t n, int64_t r, uint8_t *dst) {
 }  // namespace
 
 void packed_q6_k(PackedLayout &l) {
-  l.block = 256;
   l.group_bytes = group_bytes;
   l.pack = pack;
   l.unpack_row = unpack_row;
